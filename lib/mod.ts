@@ -1,0 +1,14 @@
+/**
+ * The model-based RL workbook's public API: environments, replay buffers, dynamics models,
+ * planners, agents, experiments and figures. Re-exports only.
+ *
+ * @module
+ */
+export * from "./rng.ts";
+export * from "./envs/mod.ts";
+export * from "./buffer/mod.ts";
+export * from "./models/mod.ts";
+export * from "./planners/mod.ts";
+export * from "./agents/mod.ts";
+export * from "./experiment/mod.ts";
+export * from "./plots/mod.ts";

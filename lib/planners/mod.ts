@@ -1,0 +1,2 @@
+/** Trajectory evaluator and MPC planners. @module */
+export {};

@@ -1,0 +1,2 @@
+/** Observable Plot figures that display inline in notebooks and save as SVG. @module */
+export {};
