@@ -1,0 +1,685 @@
+/**
+ * Model-agnostic sequence optimisers: random shooting, the cross-entropy method (CEM) and
+ * model-predictive path integral control (MPPI). Each maximises a function
+ * `f(sequences [n * H * A]) -> scores [n]` and knows nothing about models or RL (mbrl-lib's
+ * split). Each searches either continuous values within bounds or categorical indices
+ * `{0, ..., k - 1}` (one discrete action per step, `A = 1`), sampling from a named
+ * {@linkcode Rng} stream passed in.
+ *
+ * @module
+ */
+import type { Rng } from "../rng.ts";
+import type {
+  ActionKind,
+  OptimizeOptions,
+  OptimizeResult,
+  SequenceObjective,
+  SequenceOptimizer,
+} from "./types.ts";
+import { assertInRange, assertPositive, assertPositiveInt } from "./validate.ts";
+
+/** Options every optimiser takes. */
+export interface BaseOptimizerOptions {
+  /** Planning horizon `H` (steps per sequence). @default {10} */
+  horizon?: number;
+  /** Width `A` of one continuous step (ignored for categorical search, where it is 1). @default {1} */
+  actionDim?: number;
+  /** Sequences sampled per iteration. @default {1000} */
+  numSamples?: number;
+  /**
+   * Bounds of every continuous component, `[low, high]`; each end a number or one per
+   * component. @default {[-1, 1]}
+   */
+  actionBounds?: readonly [number | readonly number[], number | readonly number[]];
+  /** When set, search categorical indices `{0, ..., categories - 1}` instead of real values. */
+  categories?: number;
+  /** The stream all sampling draws from. */
+  rng: Rng;
+}
+
+/** Resolved, validated common settings. */
+interface Common {
+  horizon: number;
+  actionDim: number;
+  numSamples: number;
+  kind: ActionKind;
+  categories: number;
+  low: Float32Array;
+  high: Float32Array;
+  rng: Rng;
+}
+
+function resolveBound(
+  bound: number | readonly number[],
+  actionDim: number,
+  name: string,
+): Float32Array {
+  if (typeof bound === "number") return new Float32Array(actionDim).fill(bound);
+  if (bound.length !== actionDim) {
+    throw new RangeError(
+      `Expected ${name} to have ${actionDim} entries (one per action component) but found ${bound.length}`,
+    );
+  }
+  return Float32Array.from(bound);
+}
+
+function resolveCommon(options: BaseOptimizerOptions): Common {
+  const { horizon = 10, numSamples = 1000, actionBounds = [-1, 1], categories, rng } = options;
+  assertPositiveInt(horizon, "horizon");
+  assertPositiveInt(numSamples, "numSamples");
+  if (categories !== undefined) {
+    if (!Number.isInteger(categories) || categories < 2) {
+      throw new RangeError(`Expected categories to be an integer >= 2 but found ${categories}`);
+    }
+    return {
+      horizon,
+      actionDim: 1,
+      numSamples,
+      kind: "categorical",
+      categories,
+      low: new Float32Array([0]),
+      high: new Float32Array([categories - 1]),
+      rng,
+    };
+  }
+  const actionDim = options.actionDim ?? 1;
+  assertPositiveInt(actionDim, "actionDim");
+  const low = resolveBound(actionBounds[0], actionDim, "actionBounds[0]");
+  const high = resolveBound(actionBounds[1], actionDim, "actionBounds[1]");
+  for (let a = 0; a < actionDim; a++) {
+    if (!(low[a]! < high[a]!)) {
+      throw new RangeError(
+        `Expected actionBounds to have low < high but found [${low[a]}, ${high[a]}]`,
+      );
+    }
+  }
+  return { horizon, actionDim, numSamples, kind: "continuous", categories: 0, low, high, rng };
+}
+
+/** Index of the largest score (NaN counts as -Infinity). */
+function argmax(scores: Float32Array): number {
+  let best = 0;
+  let bestValue = -Infinity;
+  for (let i = 0; i < scores.length; i++) {
+    const v = scores[i]!;
+    if (v > bestValue) {
+      bestValue = v;
+      best = i;
+    }
+  }
+  return best;
+}
+
+/** Indices of the `k` largest scores, best first (NaN counts as -Infinity). */
+function topK(scores: Float32Array, k: number): Int32Array {
+  const order = Array.from({ length: scores.length }, (_, i) => i);
+  const key = (i: number) => (Number.isNaN(scores[i]!) ? -Infinity : scores[i]!);
+  order.sort((a, b) => key(b) - key(a));
+  return Int32Array.from(order.slice(0, k));
+}
+
+/** Draws one index from the probabilities `probs[offset .. offset + k)`. */
+function drawCategory(rng: Rng, probs: Float32Array, offset: number, k: number): number {
+  let u = rng.uniform();
+  for (let c = 0; c < k - 1; c++) {
+    u -= probs[offset + c]!;
+    if (u < 0) return c;
+  }
+  return k - 1;
+}
+
+/** Fills `out [n * H]` with categorical draws from per-step `probs [H * k]`. */
+function sampleCategorical(
+  rng: Rng,
+  probs: Float32Array,
+  out: Float32Array,
+  shape: { n: number; horizon: number; k: number },
+): void {
+  const { n, horizon, k } = shape;
+  for (let i = 0; i < n; i++) {
+    for (let t = 0; t < horizon; t++) out[i * horizon + t] = drawCategory(rng, probs, t * k, k);
+  }
+}
+
+/** Per-step probabilities moved one step earlier, the last step uniform, blended to uniform. */
+function shiftProbabilities(
+  probs: Float32Array,
+  shape: { horizon: number; k: number },
+  blend: number,
+): Float32Array {
+  const { horizon, k } = shape;
+  const out = new Float32Array(horizon * k).fill(1 / k);
+  out.set(probs.subarray(k, horizon * k), 0);
+  for (let j = 0; j < out.length; j++) out[j] = (1 - blend) * out[j]! + blend / k;
+  return out;
+}
+
+/**
+ * Mixes each step's probabilities with uniform so that every one is at least `floor`:
+ * `p = floor + (1 - k * floor) * p / sum` (needs `floor <= 1 / k`).
+ */
+function floorProbabilities(probs: Float32Array, k: number, floor: number): void {
+  for (let off = 0; off < probs.length; off += k) {
+    let sum = 0;
+    for (let c = 0; c < k; c++) sum += probs[off + c]!;
+    for (let c = 0; c < k; c++) {
+      probs[off + c] = floor + (1 - k * floor) * probs[off + c]! / sum;
+    }
+  }
+}
+
+function checkWarmStart(warm: Float32Array | undefined, length: number): void {
+  if (warm !== undefined && warm.length !== length) {
+    throw new RangeError(`Expected warmStart to have ${length} entries but found ${warm.length}`);
+  }
+}
+
+/** Options of {@linkcode RandomShootingOptimizer}. */
+export type RandomShootingOptions = BaseOptimizerOptions;
+
+/**
+ * Random shooting: samples `numSamples` sequences uniformly (within bounds, or uniformly over
+ * the categories) and keeps the best. It ignores warm starts.
+ *
+ * @example
+ * ```ts
+ * const opt = new RandomShootingOptimizer({ horizon: 5, numSamples: 500, rng: new Rng(0) });
+ * const { sequence } = opt.optimize((seqs, n) => scoreEach(seqs, n));
+ * ```
+ */
+export class RandomShootingOptimizer implements SequenceOptimizer {
+  #c: Common;
+  #buffer: Float32Array;
+
+  /** @throws {RangeError} on a non-positive horizon or sample count, or bad bounds. */
+  constructor(options: RandomShootingOptions) {
+    this.#c = resolveCommon(options);
+    this.#buffer = new Float32Array(this.#c.numSamples * this.#c.horizon * this.#c.actionDim);
+  }
+
+  /** Planning horizon `H`. */
+  get horizon(): number {
+    return this.#c.horizon;
+  }
+  /** Width `A` of one step. */
+  get actionDim(): number {
+    return this.#c.actionDim;
+  }
+  /** Continuous or categorical search. */
+  get kind(): ActionKind {
+    return this.#c.kind;
+  }
+
+  /** Samples, scores in one batch and returns the best sequence. */
+  optimize(objective: SequenceObjective, _options: OptimizeOptions = {}): OptimizeResult {
+    const { numSamples: n, horizon, actionDim, kind, categories, low, high, rng } = this.#c;
+    const seqs = this.#buffer;
+    if (kind === "categorical") {
+      for (let j = 0; j < seqs.length; j++) seqs[j] = rng.int(categories);
+    } else {
+      for (let j = 0; j < seqs.length; j++) {
+        const a = j % actionDim;
+        seqs[j] = low[a]! + (high[a]! - low[a]!) * rng.uniform();
+      }
+    }
+    const scores = objective(seqs, n);
+    const best = argmax(scores);
+    const width = horizon * actionDim;
+    const sequence = seqs.slice(best * width, (best + 1) * width);
+    return {
+      sequence,
+      score: scores[best]!,
+      distribution: sequence.slice(),
+      evaluations: n,
+    };
+  }
+
+  /** The best sequence moved one step earlier (the last step repeated). */
+  shift(distribution: Float32Array): Float32Array {
+    const { horizon, actionDim } = this.#c;
+    const out = new Float32Array(horizon * actionDim);
+    out.set(distribution.subarray(actionDim));
+    out.set(distribution.subarray((horizon - 1) * actionDim), (horizon - 1) * actionDim);
+    return out;
+  }
+}
+
+/** Options of {@linkcode CemOptimizer}. */
+export interface CemOptions extends BaseOptimizerOptions {
+  /** Elites kept per iteration (at most `numSamples`). @default {100} */
+  numElite?: number;
+  /** Iterations per call. @default {5} */
+  numIterations?: number;
+  /**
+   * Weight of the old distribution in each update (mbrl-lib's `alpha`):
+   * `new = alpha * old + (1 - alpha) * elite statistics`. @default {0.1}
+   */
+  alpha?: number;
+  /**
+   * Categorical only: the smallest probability any action keeps after an update, which
+   * stops the distribution collapsing onto one action (measured to matter for CartPole).
+   * @default {0.1}
+   */
+  minProbability?: number;
+  /**
+   * Categorical only: how far the shifted warm start is pulled back towards uniform
+   * (0 keeps it, 1 forgets it). @default {0.5}
+   */
+  shiftBlend?: number;
+}
+
+/**
+ * The cross-entropy method. Continuous: a diagonal Gaussian per step and component, sampled
+ * truncated at two standard deviations and within the bounds (mbrl-lib's variance constraint);
+ * categorical: per-step probabilities. Each iteration refits to the `numElite` best samples,
+ * smoothed by `alpha`. Returns the best sequence seen over all iterations.
+ *
+ * @example
+ * ```ts
+ * const cem = new CemOptimizer({ horizon: 10, numSamples: 500, numElite: 50, rng: new Rng(0) });
+ * const first = cem.optimize(f);
+ * const next = cem.optimize(f, { warmStart: cem.shift(first.distribution) });
+ * ```
+ */
+export class CemOptimizer implements SequenceOptimizer {
+  #c: Common;
+  #numElite: number;
+  #numIterations: number;
+  #alpha: number;
+  #minProbability: number;
+  #shiftBlend: number;
+  #buffer: Float32Array;
+
+  /** @throws {RangeError} on bad counts, `numElite > numSamples`, or `alpha` outside [0, 1). */
+  constructor(options: CemOptions) {
+    this.#c = resolveCommon(options);
+    const {
+      numElite = Math.min(100, this.#c.numSamples),
+      numIterations = 5,
+      alpha = 0.1,
+      shiftBlend = 0.5,
+    } = options;
+    assertPositiveInt(numElite, "numElite");
+    if (numElite > this.#c.numSamples) {
+      throw new RangeError(
+        `Expected numElite to be at most numSamples (${this.#c.numSamples}) but found ${numElite}`,
+      );
+    }
+    assertPositiveInt(numIterations, "numIterations");
+    assertInRange(alpha, "alpha", { low: 0, high: 1 });
+    const minProbability = options.minProbability ??
+      (this.#c.kind === "categorical" ? 0.2 / this.#c.categories : 0);
+    if (this.#c.kind === "categorical") {
+      assertInRange(minProbability, "minProbability", {
+        low: 0,
+        high: 1 / this.#c.categories,
+        closed: true,
+      });
+    }
+    assertInRange(shiftBlend, "shiftBlend", { low: 0, high: 1, closed: true });
+    this.#numElite = numElite;
+    this.#numIterations = numIterations;
+    this.#alpha = alpha;
+    this.#minProbability = minProbability;
+    this.#shiftBlend = shiftBlend;
+    this.#buffer = new Float32Array(this.#c.numSamples * this.#c.horizon * this.#c.actionDim);
+  }
+
+  /** Planning horizon `H`. */
+  get horizon(): number {
+    return this.#c.horizon;
+  }
+  /** Width `A` of one step. */
+  get actionDim(): number {
+    return this.#c.actionDim;
+  }
+  /** Continuous or categorical search. */
+  get kind(): ActionKind {
+    return this.#c.kind;
+  }
+
+  /** The initial distribution: the bounds' midpoint, or uniform probabilities. */
+  initialDistribution(): Float32Array {
+    const { horizon, actionDim, kind, categories, low, high } = this.#c;
+    if (kind === "categorical") return new Float32Array(horizon * categories).fill(1 / categories);
+    const mean = new Float32Array(horizon * actionDim);
+    for (let j = 0; j < mean.length; j++) {
+      const a = j % actionDim;
+      mean[j] = (low[a]! + high[a]!) / 2;
+    }
+    return mean;
+  }
+
+  /** Runs `numIterations` rounds of sample, score, refit. */
+  optimize(objective: SequenceObjective, options: OptimizeOptions = {}): OptimizeResult {
+    return this.#c.kind === "categorical"
+      ? this.#optimizeCategorical(objective, options)
+      : this.#optimizeContinuous(objective, options);
+  }
+
+  #optimizeContinuous(objective: SequenceObjective, options: OptimizeOptions): OptimizeResult {
+    const { numSamples: n, horizon, actionDim, low, high, rng } = this.#c;
+    const width = horizon * actionDim;
+    checkWarmStart(options.warmStart, width);
+    const mean = options.warmStart?.slice() ?? this.initialDistribution();
+    const variance = new Float32Array(width);
+    for (let j = 0; j < width; j++) {
+      const a = j % actionDim;
+      variance[j] = (high[a]! - low[a]!) ** 2 / 16;
+    }
+    const seqs = this.#buffer;
+    const alpha = this.#alpha;
+    let bestScore = -Infinity;
+    let best = mean.slice();
+    for (let iter = 0; iter < this.#numIterations; iter++) {
+      // Sample a Gaussian truncated at 2 std whose 2 std stays within the bounds.
+      const std = new Float32Array(width);
+      for (let j = 0; j < width; j++) {
+        const a = j % actionDim;
+        const room = Math.min(mean[j]! - low[a]!, high[a]! - mean[j]!) / 2;
+        std[j] = Math.sqrt(Math.min(Math.max(room, 0) ** 2, variance[j]!));
+      }
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < width; j++) {
+          let z = rng.normal();
+          while (z < -2 || z > 2) z = rng.normal();
+          const a = j % actionDim;
+          seqs[i * width + j] = Math.min(high[a]!, Math.max(low[a]!, mean[j]! + std[j]! * z));
+        }
+      }
+      const scores = objective(seqs, n);
+      const elites = topK(scores, this.#numElite);
+      const top = elites[0]!;
+      if (scores[top]! > bestScore) {
+        bestScore = scores[top]!;
+        best = seqs.slice(top * width, (top + 1) * width);
+      }
+      for (let j = 0; j < width; j++) {
+        let m = 0;
+        for (const e of elites) m += seqs[e * width + j]!;
+        m /= elites.length;
+        let v = 0;
+        for (const e of elites) v += (seqs[e * width + j]! - m) ** 2;
+        v /= elites.length;
+        mean[j] = alpha * mean[j]! + (1 - alpha) * m;
+        variance[j] = alpha * variance[j]! + (1 - alpha) * v;
+      }
+    }
+    return {
+      sequence: best,
+      score: bestScore,
+      distribution: mean,
+      evaluations: n * this.#numIterations,
+    };
+  }
+
+  #optimizeCategorical(objective: SequenceObjective, options: OptimizeOptions): OptimizeResult {
+    const { numSamples: n, horizon, categories: k, rng } = this.#c;
+    checkWarmStart(options.warmStart, horizon * k);
+    const probs = options.warmStart?.slice() ?? this.initialDistribution();
+    const seqs = this.#buffer;
+    const alpha = this.#alpha;
+    let bestScore = -Infinity;
+    let best = new Float32Array(horizon);
+    for (let iter = 0; iter < this.#numIterations; iter++) {
+      sampleCategorical(rng, probs, seqs, { n, horizon, k });
+      const scores = objective(seqs, n);
+      const elites = topK(scores, this.#numElite);
+      const top = elites[0]!;
+      if (scores[top]! > bestScore) {
+        bestScore = scores[top]!;
+        best = seqs.slice(top * horizon, (top + 1) * horizon);
+      }
+      const freq = new Float32Array(horizon * k);
+      for (const e of elites) {
+        for (let t = 0; t < horizon; t++) freq[t * k + seqs[e * horizon + t]!]! += 1;
+      }
+      for (let j = 0; j < probs.length; j++) {
+        probs[j] = alpha * probs[j]! + (1 - alpha) * freq[j]! / elites.length;
+      }
+      floorProbabilities(probs, k, this.#minProbability);
+    }
+    return {
+      sequence: best,
+      score: bestScore,
+      distribution: probs,
+      evaluations: n * this.#numIterations,
+    };
+  }
+
+  /** Continuous: the mean moved one step earlier, the last step the midpoint; categorical:
+   * probabilities moved one step earlier and pulled `shiftBlend` of the way to uniform. */
+  shift(distribution: Float32Array): Float32Array {
+    const { horizon, actionDim, kind, categories } = this.#c;
+    if (kind === "categorical") {
+      return shiftProbabilities(distribution, { horizon, k: categories }, this.#shiftBlend);
+    }
+    const out = this.initialDistribution();
+    out.set(distribution.subarray(actionDim, horizon * actionDim), 0);
+    return out;
+  }
+}
+
+/** Options of {@linkcode MppiOptimizer}. */
+export interface MppiOptions extends BaseOptimizerOptions {
+  /**
+   * Softmax temperature over scores: weights `exp((score - max) / temperature)`.
+   * @default {1}
+   */
+  temperature?: number;
+  /** Std of the Gaussian perturbations of the mean (continuous only). @default {0.5} */
+  noiseSigma?: number;
+  /**
+   * Time correlation of the perturbations (mbrl-lib's `beta`):
+   * `noise[t] = beta * noise[t] + (1 - beta) * noise[t - 1]`; 1 keeps them independent.
+   * @default {0.9}
+   */
+  noiseBeta?: number;
+  /** Weight of the old mean in each update: `new = alpha * old + (1 - alpha) * weighted`. @default {0.1} */
+  alpha?: number;
+  /** Iterations per call. @default {1} */
+  numIterations?: number;
+  /** Categorical only: the smallest probability any action keeps. @default {0.2 / categories} */
+  minProbability?: number;
+  /** Categorical only: pull of the shifted warm start towards uniform. @default {0.5} */
+  shiftBlend?: number;
+}
+
+/**
+ * Model-predictive path integral control: perturbs a mean sequence (continuous) or samples
+ * from per-step probabilities (categorical), and moves the mean to the softmax-weighted
+ * average of the samples, smoothed by `alpha`. The returned `sequence` is the updated mean
+ * (categorical: each step's most probable action), `score` the softmax-weighted mean score of
+ * the last iteration's samples.
+ *
+ * @example
+ * ```ts
+ * const mppi = new MppiOptimizer({ horizon: 10, numSamples: 500, temperature: 0.5, rng });
+ * let result = mppi.optimize(f);
+ * result = mppi.optimize(f, { warmStart: mppi.shift(result.distribution) });
+ * ```
+ */
+export class MppiOptimizer implements SequenceOptimizer {
+  #c: Common;
+  #temperature: number;
+  #noiseSigma: number;
+  #noiseBeta: number;
+  #alpha: number;
+  #numIterations: number;
+  #minProbability: number;
+  #shiftBlend: number;
+  #buffer: Float32Array;
+
+  /** @throws {RangeError} on a non-positive temperature or noiseSigma, or bad counts. */
+  constructor(options: MppiOptions) {
+    this.#c = resolveCommon(options);
+    const {
+      temperature = 1,
+      noiseSigma = 0.5,
+      noiseBeta = 0.9,
+      alpha = 0.1,
+      numIterations = 1,
+      shiftBlend = 0.5,
+    } = options;
+    assertPositive(temperature, "temperature");
+    assertPositive(noiseSigma, "noiseSigma");
+    assertInRange(noiseBeta, "noiseBeta", { low: 0, high: 1, closed: true });
+    assertInRange(alpha, "alpha", { low: 0, high: 1 });
+    assertPositiveInt(numIterations, "numIterations");
+    assertInRange(shiftBlend, "shiftBlend", { low: 0, high: 1, closed: true });
+    const minProbability = options.minProbability ??
+      (this.#c.kind === "categorical" ? 0.2 / this.#c.categories : 0);
+    if (this.#c.kind === "categorical") {
+      assertInRange(minProbability, "minProbability", {
+        low: 0,
+        high: 1 / this.#c.categories,
+        closed: true,
+      });
+    }
+    this.#temperature = temperature;
+    this.#noiseSigma = noiseSigma;
+    this.#noiseBeta = noiseBeta;
+    this.#alpha = alpha;
+    this.#numIterations = numIterations;
+    this.#minProbability = minProbability;
+    this.#shiftBlend = shiftBlend;
+    this.#buffer = new Float32Array(this.#c.numSamples * this.#c.horizon * this.#c.actionDim);
+  }
+
+  /** Planning horizon `H`. */
+  get horizon(): number {
+    return this.#c.horizon;
+  }
+  /** Width `A` of one step. */
+  get actionDim(): number {
+    return this.#c.actionDim;
+  }
+  /** Continuous or categorical search. */
+  get kind(): ActionKind {
+    return this.#c.kind;
+  }
+
+  /** The initial distribution: the bounds' midpoint, or uniform probabilities. */
+  initialDistribution(): Float32Array {
+    const { horizon, actionDim, kind, categories, low, high } = this.#c;
+    if (kind === "categorical") return new Float32Array(horizon * categories).fill(1 / categories);
+    const mean = new Float32Array(horizon * actionDim);
+    for (let j = 0; j < mean.length; j++) {
+      const a = j % actionDim;
+      mean[j] = (low[a]! + high[a]!) / 2;
+    }
+    return mean;
+  }
+
+  /** Softmax weights of `scores` at this temperature (NaN and -Infinity weigh 0). */
+  #weights(scores: Float32Array): { weights: Float64Array; weightedScore: number } {
+    let max = -Infinity;
+    for (const s of scores) if (s > max) max = s;
+    const weights = new Float64Array(scores.length);
+    if (max === -Infinity) {
+      weights.fill(1 / scores.length);
+      return { weights, weightedScore: max };
+    }
+    let sum = 0;
+    for (let i = 0; i < scores.length; i++) {
+      const s = scores[i]!;
+      const w = Number.isNaN(s) ? 0 : Math.exp((s - max) / this.#temperature);
+      weights[i] = w;
+      sum += w;
+    }
+    let weightedScore = 0;
+    for (let i = 0; i < scores.length; i++) {
+      weights[i] = weights[i]! / sum;
+      if (weights[i]! > 0) weightedScore += weights[i]! * scores[i]!;
+    }
+    return { weights, weightedScore };
+  }
+
+  /** Runs `numIterations` rounds of perturb, score, reweight. */
+  optimize(objective: SequenceObjective, options: OptimizeOptions = {}): OptimizeResult {
+    return this.#c.kind === "categorical"
+      ? this.#optimizeCategorical(objective, options)
+      : this.#optimizeContinuous(objective, options);
+  }
+
+  #optimizeContinuous(objective: SequenceObjective, options: OptimizeOptions): OptimizeResult {
+    const { numSamples: n, horizon, actionDim, low, high, rng } = this.#c;
+    const width = horizon * actionDim;
+    checkWarmStart(options.warmStart, width);
+    const mean = options.warmStart?.slice() ?? this.initialDistribution();
+    const seqs = this.#buffer;
+    const beta = this.#noiseBeta;
+    const noise = new Float32Array(width);
+    let score = -Infinity;
+    for (let iter = 0; iter < this.#numIterations; iter++) {
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < width; j++) noise[j] = this.#noiseSigma * rng.normal();
+        for (let t = 1; t < horizon; t++) {
+          for (let a = 0; a < actionDim; a++) {
+            const j = t * actionDim + a;
+            noise[j] = beta * noise[j]! + (1 - beta) * noise[j - actionDim]!;
+          }
+        }
+        for (let j = 0; j < width; j++) {
+          const a = j % actionDim;
+          seqs[i * width + j] = Math.min(high[a]!, Math.max(low[a]!, mean[j]! + noise[j]!));
+        }
+      }
+      const scores = objective(seqs, n);
+      const { weights, weightedScore } = this.#weights(scores);
+      score = weightedScore;
+      for (let j = 0; j < width; j++) {
+        let m = 0;
+        for (let i = 0; i < n; i++) m += weights[i]! * seqs[i * width + j]!;
+        mean[j] = this.#alpha * mean[j]! + (1 - this.#alpha) * m;
+      }
+    }
+    return {
+      sequence: mean.slice(),
+      score,
+      distribution: mean,
+      evaluations: n * this.#numIterations,
+    };
+  }
+
+  #optimizeCategorical(objective: SequenceObjective, options: OptimizeOptions): OptimizeResult {
+    const { numSamples: n, horizon, categories: k, rng } = this.#c;
+    checkWarmStart(options.warmStart, horizon * k);
+    const probs = options.warmStart?.slice() ?? this.initialDistribution();
+    const seqs = this.#buffer;
+    let score = -Infinity;
+    for (let iter = 0; iter < this.#numIterations; iter++) {
+      sampleCategorical(rng, probs, seqs, { n, horizon, k });
+      const scores = objective(seqs, n);
+      const { weights, weightedScore } = this.#weights(scores);
+      score = weightedScore;
+      const freq = new Float64Array(horizon * k);
+      for (let i = 0; i < n; i++) {
+        for (let t = 0; t < horizon; t++) freq[t * k + seqs[i * horizon + t]!]! += weights[i]!;
+      }
+      for (let j = 0; j < probs.length; j++) {
+        probs[j] = this.#alpha * probs[j]! + (1 - this.#alpha) * freq[j]!;
+      }
+      floorProbabilities(probs, k, this.#minProbability);
+    }
+    const sequence = new Float32Array(horizon);
+    for (let t = 0; t < horizon; t++) {
+      let best = 0;
+      for (let c = 1; c < k; c++) if (probs[t * k + c]! > probs[t * k + best]!) best = c;
+      sequence[t] = best;
+    }
+    return { sequence, score, distribution: probs, evaluations: n * this.#numIterations };
+  }
+
+  /** Continuous: the mean moved one step earlier, the last step the midpoint; categorical:
+   * probabilities moved one step earlier and pulled `shiftBlend` of the way to uniform. */
+  shift(distribution: Float32Array): Float32Array {
+    const { horizon, actionDim, kind, categories } = this.#c;
+    if (kind === "categorical") {
+      return shiftProbabilities(distribution, { horizon, k: categories }, this.#shiftBlend);
+    }
+    const out = this.initialDistribution();
+    out.set(distribution.subarray(actionDim, horizon * actionDim), 0);
+    return out;
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * Types shared by the model-agnostic optimisers, the trajectory evaluator and the MPC classes.
+ *
+ * A batch of `n` action sequences of horizon `H` and per-step width `A` is a row-major
+ * `Float32Array` `[n * H * A]`: sequence `i`, step `t`, component `a` at `(i * H + t) * A + a`.
+ *
+ * @module
+ */
+
+/**
+ * A function the optimisers maximise: scores `n` sequences `[n * H * A]`, returning `[n]`.
+ * It knows nothing of the optimiser; the optimisers know nothing of RL.
+ */
+export type SequenceObjective = (sequences: Float32Array, n: number) => Float32Array;
+
+/** How an optimiser searches: continuous values within bounds, or categorical indices. */
+export type ActionKind = "continuous" | "categorical";
+
+/** What every optimiser returns from one call of `optimize`. */
+export interface OptimizeResult {
+  /** The best sequence found, `[H * A]`. */
+  sequence: Float32Array;
+  /** Its score under the objective. */
+  score: number;
+  /**
+   * The optimiser's final search distribution, in its own layout (a mean `[H * A]` for
+   * continuous optimisers, per-step probabilities `[H * numCategories]` for categorical ones),
+   * for warm-starting the next call through the optimiser's `shift`.
+   */
+  distribution: Float32Array;
+  /** Sequences scored (calls of the objective times their batch sizes). */
+  evaluations: number;
+}
+
+/** Options accepted by every optimiser's `optimize`. */
+export interface OptimizeOptions {
+  /** A warm start in the layout of {@linkcode OptimizeResult.distribution}. */
+  warmStart?: Float32Array;
+}
+
+/** The contract of the three optimisers. */
+export interface SequenceOptimizer {
+  /** Planning horizon `H`. */
+  readonly horizon: number;
+  /** Width `A` of one step of a sequence (1 for categorical search over one discrete action). */
+  readonly actionDim: number;
+  /** Continuous or categorical search. */
+  readonly kind: ActionKind;
+  /** Maximises `objective` over sequences `[n * H * A]`. */
+  optimize(objective: SequenceObjective, options?: OptimizeOptions): OptimizeResult;
+  /**
+   * The warm start for the next time step: `distribution` moved one step earlier, the last
+   * step refilled with the initial distribution.
+   */
+  shift(distribution: Float32Array): Float32Array;
+}
