@@ -1,0 +1,285 @@
+/**
+ * The machinery the five classic-control environments share: Gymnasium's `TimeLimit` and
+ * `OrderEnforcing` wrappers, action validation against the action space, seeded resets and the
+ * `getState`/`setState` hooks. Each environment subclass supplies only its physics.
+ *
+ * @module
+ */
+import { assertSeed, Rng } from "../rng.ts";
+import type {
+  BoxSpace,
+  Env,
+  EnvId,
+  ResetOptions,
+  ResetResult,
+  Space,
+  StepResult,
+} from "./types.ts";
+
+/** Options accepted by every environment's constructor and by `makeEnv`. */
+export interface EnvOptions {
+  /**
+   * Seed of the env's reset stream, used by `reset()` calls that pass no seed.
+   * Ignored when `rng` is given.
+   * @default 0
+   */
+  seed?: number;
+  /**
+   * The stream resets draw from (e.g. `root.stream("env")`) when `reset()` gets no seed;
+   * `reset({ seed })` replaces it with `new Rng(seed)`.
+   * @default new Rng(options.seed ?? 0)
+   */
+  rng?: Rng;
+}
+
+/**
+ * Thrown by `step` before the first `reset` or after an episode has ended (terminated or
+ * truncated), like Gymnasium's `ResetNeeded`. It is a `TypeError` because calling `step` in
+ * that state is a misuse of the API, as a wrong argument is.
+ */
+export class ResetNeededError extends TypeError {
+  /** @param message what was called too early or too late */
+  constructor(message: string) {
+    super(message);
+    this.name = "ResetNeededError";
+  }
+}
+
+/** Draws `n` uniform values in `[low, high)` as NumPy's `uniform(low, high)` does. */
+export function uniformState(rng: Rng, n: number, low: number, high: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push(rng.uniformRange(low, high));
+  return out;
+}
+
+/**
+ * Reads Gymnasium's `low`/`high` reset options (`utils.maybe_parse_reset_bounds`): each
+ * defaults to the env's own bound; `low > high` or a non-finite bound is a `RangeError`.
+ */
+export function resetBounds(
+  options: ResetOptions,
+  defaults: { low: number; high: number },
+): { low: number; high: number } {
+  const low = options.low ?? defaults.low;
+  const high = options.high ?? defaults.high;
+  for (const [name, value] of [["low", low], ["high", high]] as const) {
+    if (typeof value !== "number" || !Number.isFinite(value)) {
+      throw new TypeError(`Expected reset option ${name} to be a finite number but found ${value}`);
+    }
+  }
+  if (low > high) {
+    throw new RangeError(`Expected reset option low <= high but found low ${low} > high ${high}`);
+  }
+  return { low, high };
+}
+
+/**
+ * Throws a `RangeError` unless `n` is a non-negative integer and `batch` holds `n` rows of
+ * `dim` values (used by the batched rules).
+ */
+export function assertBatch(name: string, batch: ArrayLike<number>, n: number, dim: number): void {
+  if (!Number.isInteger(n) || n < 0) {
+    throw new RangeError(`Expected n to be a non-negative integer but found ${n}`);
+  }
+  if (batch.length !== n * dim) {
+    throw new RangeError(
+      `Expected ${name} to have length ${n * dim} (${n} rows of ${dim}) but found ${batch.length}`,
+    );
+  }
+}
+
+/** A Box space of float32 bounds (the values are rounded to float32 as Gymnasium stores them). */
+export function float32Box(low: readonly number[], high: readonly number[]): BoxSpace {
+  return Object.freeze({
+    kind: "box",
+    low: Object.freeze(low.map(Math.fround)),
+    high: Object.freeze(high.map(Math.fround)),
+    shape: Object.freeze([low.length]),
+  });
+}
+
+function describe(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.join(", ")}]`;
+  if (ArrayBuffer.isView(value)) {
+    return `${value.constructor.name} of length ${(value as Float32Array).length}`;
+  }
+  if (typeof value === "string") return JSON.stringify(value);
+  return String(value);
+}
+
+/**
+ * Base class of the classic-control environments: `TimeLimit` (truncated once the step count
+ * since `reset` reaches `maxEpisodeSteps`, whether or not the step terminated), order
+ * enforcement (no `step` before `reset` or after the episode ended), action checks and the
+ * seeded reset stream. Subclasses implement the protected physics hooks.
+ */
+export abstract class ClassicControlEnv implements Env {
+  /** The Gymnasium id. */
+  abstract readonly id: EnvId;
+  /** Observation space (float32 bounds). */
+  abstract readonly observationSpace: BoxSpace;
+  /** Action space: `Discrete(n)` or a float32 `Box` of shape `[1]`. */
+  abstract readonly actionSpace: Space;
+  /** The TimeLimit: 500, 200, 200, 999, 500. */
+  abstract readonly maxEpisodeSteps: number;
+  /** Length of the physical state returned by `getState`. */
+  abstract readonly stateDim: number;
+
+  #rng: Rng;
+  #elapsed = 0;
+  #needsReset = true;
+  #hasState = false;
+
+  /** @param options seed or stream for resets without a seed */
+  constructor(options: EnvOptions = {}) {
+    if (options.rng !== undefined) {
+      this.#rng = options.rng;
+    } else {
+      const seed = options.seed ?? 0;
+      assertSeed(seed);
+      this.#rng = new Rng(seed);
+    }
+  }
+
+  /** Steps taken since the last `reset` (what the TimeLimit counts). */
+  get elapsedSteps(): number {
+    return this.#elapsed;
+  }
+
+  /** True before the first `reset` and after a step that terminated or truncated. */
+  get needsReset(): boolean {
+    return this.#needsReset;
+  }
+
+  /**
+   * Starts an episode. With `seed`, the reset stream is replaced by `new Rng(seed)`, so the
+   * same seed always gives the same start; without it the stream continues.
+   */
+  reset(options: ResetOptions = {}): ResetResult {
+    if (options.seed !== undefined) {
+      assertSeed(options.seed);
+      this.#rng = new Rng(options.seed);
+    }
+    this.resetPhysics(this.#rng, options);
+    this.#hasState = true;
+    this.#elapsed = 0;
+    this.#needsReset = false;
+    return { observation: this.observe(), info: {} };
+  }
+
+  /**
+   * Advances one step. Throws {@linkcode ResetNeededError} before `reset` or after the
+   * episode ended, `TypeError` for an action of the wrong type (an array for a Discrete space,
+   * a non-integer, a string) and `RangeError` for an out-of-range Discrete action, a NaN or
+   * infinite Box action, or a Box action of the wrong length. Box actions are clipped inside
+   * the physics, as Gymnasium does.
+   */
+  step(action: number | number[] | Float32Array): StepResult {
+    if (this.#needsReset) {
+      throw new ResetNeededError(
+        this.#hasState && this.#elapsed > 0
+          ? `Cannot call step() on ${this.id} after the episode ended; call reset() first`
+          : `Cannot call step() on ${this.id} before reset()`,
+      );
+    }
+    const value = this.#parseAction(action);
+    const { reward, terminated } = this.advance(value);
+    this.#elapsed++;
+    const truncated = this.#elapsed >= this.maxEpisodeSteps;
+    if (terminated || truncated) this.#needsReset = true;
+    return { observation: this.observe(), reward, terminated, truncated, info: {} };
+  }
+
+  /** The internal physical state, as Gymnasium's `env.unwrapped.state` (a fresh array). */
+  getState(): number[] {
+    if (!this.#hasState) {
+      throw new ResetNeededError(
+        `Cannot call getState() on ${this.id} before reset() or setState()`,
+      );
+    }
+    return this.readState();
+  }
+
+  /**
+   * Sets the physics only: the step count and whether the episode needs a reset are unchanged.
+   * Throws `RangeError` unless `state` has `stateDim` finite numbers.
+   */
+  setState(state: ArrayLike<number>): void {
+    if (state === null || typeof state !== "object" || typeof state.length !== "number") {
+      throw new TypeError(`Expected state to be an array of numbers but found ${describe(state)}`);
+    }
+    if (state.length !== this.stateDim) {
+      throw new RangeError(
+        `Expected state of ${this.id} to have length ${this.stateDim} but found ${state.length}`,
+      );
+    }
+    for (let i = 0; i < state.length; i++) {
+      const v = state[i];
+      if (typeof v !== "number" || !Number.isFinite(v)) {
+        throw new RangeError(`Expected state[${i}] to be a finite number but found ${v}`);
+      }
+    }
+    this.writeState(state);
+    this.#hasState = true;
+  }
+
+  /** Draws the start state from `rng` (honouring the env's reset options). */
+  protected abstract resetPhysics(rng: Rng, options: ResetOptions): void;
+  /** One physics step with a validated action (an index, or the unclipped Box value). */
+  protected abstract advance(action: number): { reward: number; terminated: boolean };
+  /** The observation of the current state. */
+  protected abstract observe(): Float32Array;
+  /** A copy of the current state. */
+  protected abstract readState(): number[];
+  /** Replaces the state with validated values. */
+  protected abstract writeState(state: ArrayLike<number>): void;
+
+  #parseAction(action: unknown): number {
+    const space = this.actionSpace;
+    if (space.kind === "discrete") {
+      if (typeof action !== "number" || !Number.isInteger(action)) {
+        throw new TypeError(
+          `Expected action of ${this.id} to be an integer in [0, ${space.n}) but found ${
+            describe(action)
+          }`,
+        );
+      }
+      if (action < 0 || action >= space.n) {
+        throw new RangeError(
+          `Expected action of ${this.id} to be an integer in [0, ${space.n}) but found ${action}`,
+        );
+      }
+      return action;
+    }
+    let value: unknown;
+    if (typeof action === "number") {
+      value = action;
+    } else if (
+      Array.isArray(action) || action instanceof Float32Array || action instanceof Float64Array
+    ) {
+      if (action.length !== 1) {
+        throw new RangeError(
+          `Expected action of ${this.id} to have length 1 but found length ${action.length}`,
+        );
+      }
+      value = action[0];
+    } else {
+      throw new TypeError(
+        `Expected action of ${this.id} to be a number or a length-1 array but found ${
+          describe(action)
+        }`,
+      );
+    }
+    if (typeof value !== "number") {
+      throw new TypeError(
+        `Expected action of ${this.id} to be a number but found ${describe(value)}`,
+      );
+    }
+    if (!Number.isFinite(value)) {
+      throw new RangeError(
+        `Expected action of ${this.id} to be a finite number but found ${value}`,
+      );
+    }
+    return value;
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * Environment ids, metadata, `makeEnv` and `envRules`: the one place that maps an id to its
+ * implementation.
+ *
+ * @module
+ */
+import { AcrobotEnv, acrobotRules } from "./acrobot.ts";
+import { CartPoleEnv, cartPoleRules } from "./cart_pole.ts";
+import type { ClassicControlEnv, EnvOptions } from "./classic_env.ts";
+import { MountainCarEnv, mountainCarRules } from "./mountain_car.ts";
+import { MountainCarContinuousEnv, mountainCarContinuousRules } from "./mountain_car_continuous.ts";
+import { PendulumEnv, pendulumRules } from "./pendulum.ts";
+import type { BoxSpace, EnvId, EnvRules, Space } from "./types.ts";
+
+/** Static facts about an environment (Gymnasium's registration plus the spaces). */
+export interface EnvMetadata {
+  /** The Gymnasium id. */
+  readonly id: EnvId;
+  /** The TimeLimit. */
+  readonly maxEpisodeSteps: number;
+  /** Gymnasium's `reward_threshold` (mean return that counts as solved); undefined for Pendulum. */
+  readonly rewardThreshold: number | undefined;
+  /** Length of the observation vector. */
+  readonly observationDim: number;
+  /** Length of the physical state (`getState()`). */
+  readonly stateDim: number;
+  /** Length of one action in a batch: 1 for every supported env (a Discrete index or a scalar). */
+  readonly actionDim: number;
+  /** Observation space. */
+  readonly observationSpace: BoxSpace;
+  /** Action space. */
+  readonly actionSpace: Space;
+  /** The pure batched reward/termination rules. */
+  readonly rules: EnvRules;
+}
+
+/** All supported environment ids, in a fixed order. */
+export const ENV_IDS: readonly EnvId[] = Object.freeze([
+  "CartPole-v1",
+  "Pendulum-v1",
+  "MountainCar-v0",
+  "MountainCarContinuous-v0",
+  "Acrobot-v1",
+]);
+
+const CONSTRUCTORS: Record<EnvId, new (options?: EnvOptions) => ClassicControlEnv> = {
+  "CartPole-v1": CartPoleEnv,
+  "Pendulum-v1": PendulumEnv,
+  "MountainCar-v0": MountainCarEnv,
+  "MountainCarContinuous-v0": MountainCarContinuousEnv,
+  "Acrobot-v1": AcrobotEnv,
+};
+
+const REWARD_THRESHOLDS: Record<EnvId, number | undefined> = {
+  "CartPole-v1": 475,
+  "Pendulum-v1": undefined,
+  "MountainCar-v0": -110,
+  "MountainCarContinuous-v0": 90,
+  "Acrobot-v1": -100,
+};
+
+const RULES: Record<EnvId, EnvRules> = {
+  "CartPole-v1": cartPoleRules,
+  "Pendulum-v1": pendulumRules,
+  "MountainCar-v0": mountainCarRules,
+  "MountainCarContinuous-v0": mountainCarContinuousRules,
+  "Acrobot-v1": acrobotRules,
+};
+
+function assertEnvId(id: unknown): asserts id is EnvId {
+  if (typeof id !== "string" || !Object.hasOwn(CONSTRUCTORS, id)) {
+    throw new RangeError(
+      `Expected id to be one of ${ENV_IDS.join(", ")} but found ${JSON.stringify(id)}`,
+    );
+  }
+}
+
+/** True when `id` is a supported environment id. */
+export function isEnvId(id: unknown): id is EnvId {
+  return typeof id === "string" && Object.hasOwn(CONSTRUCTORS, id);
+}
+
+/**
+ * Creates an environment by its Gymnasium id. Throws `RangeError` for an unknown id.
+ *
+ * @example
+ * ```ts
+ * const env = makeEnv("CartPole-v1", { seed: 1 });
+ * let { observation } = env.reset({ seed: 42 });
+ * const { reward, terminated, truncated } = env.step(0);
+ * ```
+ */
+export function makeEnv(id: EnvId, options: EnvOptions = {}): ClassicControlEnv {
+  assertEnvId(id);
+  return new CONSTRUCTORS[id](options);
+}
+
+/**
+ * The pure batched reward and termination rules of an environment, for scoring imagined
+ * transitions. Throws `RangeError` for an unknown id.
+ *
+ * @example
+ * ```ts
+ * const rules = envRules("CartPole-v1");
+ * const done = rules.terminated(new Float32Array([0, 0, 0.3, 0]), 1); // Uint8Array [1]
+ * ```
+ */
+export function envRules(id: EnvId): EnvRules {
+  assertEnvId(id);
+  return RULES[id];
+}
+
+const OBSERVERS: Record<EnvId, (state: ArrayLike<number>) => Float32Array> = {
+  "CartPole-v1": CartPoleEnv.observe,
+  "Pendulum-v1": PendulumEnv.observe,
+  "MountainCar-v0": MountainCarEnv.observe,
+  "MountainCarContinuous-v0": MountainCarContinuousEnv.observe,
+  "Acrobot-v1": AcrobotEnv.observe,
+};
+
+const METADATA = new Map<EnvId, EnvMetadata>();
+
+/**
+ * Static metadata of an environment: TimeLimit, reward threshold, dimensions, spaces, rules.
+ * Throws `RangeError` for an unknown id.
+ *
+ * @example
+ * ```ts
+ * envMetadata("CartPole-v1").rewardThreshold; // 475
+ * ```
+ */
+export function envMetadata(id: EnvId): EnvMetadata {
+  assertEnvId(id);
+  let meta = METADATA.get(id);
+  if (meta === undefined) {
+    const env = new CONSTRUCTORS[id]();
+    meta = Object.freeze({
+      id,
+      maxEpisodeSteps: env.maxEpisodeSteps,
+      rewardThreshold: REWARD_THRESHOLDS[id],
+      observationDim: env.observationSpace.shape[0]!,
+      stateDim: env.stateDim,
+      actionDim: 1,
+      observationSpace: env.observationSpace,
+      actionSpace: env.actionSpace,
+      rules: RULES[id],
+    });
+    METADATA.set(id, meta);
+  }
+  return meta;
+}
+
+/**
+ * The observation Gymnasium computes from a physical state of `id` (used by tests and by
+ * anyone who holds states rather than observations).
+ *
+ * @example
+ * ```ts
+ * observationOf("Pendulum-v1", [0, 1]); // Float32Array [1, 0, 1]
+ * ```
+ */
+export function observationOf(id: EnvId, state: ArrayLike<number>): Float32Array {
+  assertEnvId(id);
+  return OBSERVERS[id](state);
+}
