@@ -1,0 +1,249 @@
+/**
+ * Figures about learning: return vs real environment steps, steps to solve, wall clock.
+ *
+ * @module
+ */
+import * as Plot from "@observablehq/plot";
+import { methodColorScale } from "./colors.ts";
+import type { FigureLayout } from "./common.ts";
+import { plotElement } from "./document.ts";
+import { Figure } from "./figure.ts";
+import { assertRows, groupBy, median, quantile } from "./stats.ts";
+
+/** One evaluation of one seed of one method. */
+export interface LearningCurveRow {
+  method: string;
+  seed: number;
+  /** Real environment steps so far (evaluation excluded). */
+  envSteps: number;
+  /** Mean evaluation return at that point. */
+  return: number;
+}
+
+/** Options of {@linkcode learningCurve}. */
+export interface LearningCurveOptions extends FigureLayout {
+  /** Logarithmic x axis. @default {false} */
+  logX?: boolean;
+  /** The band across seeds: min-max or the interquartile range. @default {"minmax"} */
+  band?: "minmax" | "iqr";
+  /** A horizontal "solved" rule; `null` for none. @default {475} */
+  threshold?: number | null;
+  /** Rounds `envSteps` to a multiple of this before grouping seeds (for misaligned evals). @default {1} */
+  stepBin?: number;
+  /** Also draw each seed as a thin line. @default {false} */
+  showSeeds?: boolean;
+  /** y-axis label. @default {"evaluation return"} */
+  yLabel?: string;
+}
+
+/** The per-(method, steps) summary drawn by {@linkcode learningCurve}. */
+export interface LearningCurveSummaryRow {
+  method: string;
+  envSteps: number;
+  median: number;
+  lo: number;
+  hi: number;
+  seeds: number;
+}
+
+/**
+ * Median across seeds at each (method, binned `envSteps`) with a min-max or IQR band.
+ *
+ * @example
+ * ```ts
+ * learningCurveSummary([{ method: "cem", seed: 0, envSteps: 100, return: 20 }]);
+ * ```
+ */
+export function learningCurveSummary(
+  rows: readonly LearningCurveRow[],
+  options: Pick<LearningCurveOptions, "band" | "stepBin"> = {},
+): LearningCurveSummaryRow[] {
+  const { band = "minmax", stepBin = 1 } = options;
+  if (!(stepBin > 0)) throw new RangeError(`Expected stepBin to be positive but found ${stepBin}`);
+  const bin = (steps: number) => Math.round(steps / stepBin) * stepBin;
+  const out: LearningCurveSummaryRow[] = [];
+  for (const group of groupBy(rows, (r) => `${r.method}\u0000${bin(r.envSteps)}`).values()) {
+    const values = group.map((r) => r.return);
+    out.push({
+      method: group[0]!.method,
+      envSteps: bin(group[0]!.envSteps),
+      median: median(values),
+      lo: band === "iqr" ? quantile(values, 0.25) : Math.min(...values),
+      hi: band === "iqr" ? quantile(values, 0.75) : Math.max(...values),
+      seeds: new Set(group.map((r) => r.seed)).size,
+    });
+  }
+  return out.sort((a, b) => a.method.localeCompare(b.method) || a.envSteps - b.envSteps);
+}
+
+/**
+ * Evaluation return vs real environment steps per method: the median across seeds as a line,
+ * a band (min-max by default, or IQR), and the solved threshold as a dashed rule.
+ *
+ * @example
+ * ```ts
+ * learningCurve(rows, { logX: true, band: "iqr", threshold: 475 });
+ * ```
+ */
+export function learningCurve(
+  rows: readonly LearningCurveRow[],
+  options: LearningCurveOptions = {},
+): Figure {
+  assertRows(rows, "learningCurve");
+  const { logX = false, band = "minmax", threshold = 475, showSeeds = false } = options;
+  const summary = learningCurveSummary(rows, options);
+  const methods = summary.map((r) => r.method);
+  const bandName = band === "iqr" ? "interquartile range" : "min-max";
+  const element = plotElement({
+    title: options.title,
+    subtitle: `median across seeds, band: ${bandName}`,
+    caption: options.caption,
+    width: options.width ?? 640,
+    height: options.height ?? 360,
+    grid: true,
+    x: { type: logX ? "log" : "linear", label: "real environment steps" },
+    y: { label: options.yLabel ?? "evaluation return" },
+    color: methodColorScale(methods),
+    marks: [
+      Plot.areaY(summary, {
+        x: "envSteps",
+        y1: "lo",
+        y2: "hi",
+        fill: "method",
+        fillOpacity: 0.18,
+        z: "method",
+      }),
+      showSeeds
+        ? Plot.line(rows, {
+          x: "envSteps",
+          y: "return",
+          stroke: "method",
+          z: (r: LearningCurveRow) => `${r.method}/${r.seed}`,
+          strokeOpacity: 0.3,
+          strokeWidth: 0.8,
+        })
+        : null,
+      Plot.line(summary, { x: "envSteps", y: "median", stroke: "method", strokeWidth: 2 }),
+      Plot.dot(summary, { x: "envSteps", y: "median", fill: "method", r: 2 }),
+      threshold === null ? null : Plot.ruleY([threshold], { strokeDasharray: "4,3" }),
+    ],
+  });
+  return new Figure(element, {
+    description: `Learning curve: ${new Set(methods).size} method(s), ${rows.length} evaluations`,
+  });
+}
+
+/** When one seed of one method was solved (`stepsToSolve: null` if never). */
+export interface StepsToSolveRow {
+  method: string;
+  seed: number;
+  stepsToSolve: number | null;
+}
+
+/** Options of {@linkcode stepsToSolve}. */
+export interface StepsToSolveOptions extends FigureLayout {
+  /** Logarithmic x axis. @default {false} */
+  logX?: boolean;
+}
+
+/**
+ * Real environment steps until solved: one dot per seed and a tick at the median per method;
+ * the y label counts unsolved seeds.
+ *
+ * @example
+ * ```ts
+ * stepsToSolve([{ method: "mbrl", seed: 0, stepsToSolve: 300 }]);
+ * ```
+ */
+export function stepsToSolve(
+  rows: readonly StepsToSolveRow[],
+  options: StepsToSolveOptions = {},
+): Figure {
+  assertRows(rows, "stepsToSolve");
+  const labelled = rows.map((r) => {
+    const all = rows.filter((o) => o.method === r.method);
+    const unsolved = all.filter((o) => o.stepsToSolve === null).length;
+    return { ...r, label: `${r.method} (${all.length - unsolved}/${all.length} solved)` };
+  });
+  const solved = labelled.filter((r) => r.stepsToSolve !== null);
+  const medians = [...groupBy(solved, (r) => r.label).values()].map((g) => ({
+    label: g[0]!.label,
+    method: g[0]!.method,
+    median: median(g.map((r) => r.stepsToSolve as number)),
+  }));
+  const element = plotElement({
+    title: options.title,
+    caption: options.caption,
+    width: options.width ?? 640,
+    height: options.height ?? Math.max(120, 40 + 36 * new Set(rows.map((r) => r.method)).size),
+    marginLeft: 170,
+    grid: true,
+    x: { type: options.logX ? "log" : "linear", label: "real environment steps to solve" },
+    y: { label: null, domain: [...new Set(labelled.map((r) => r.label))] },
+    color: methodColorScale(rows.map((r) => r.method), false),
+    marks: [
+      Plot.dot(solved, { x: "stepsToSolve", y: "label", fill: "method", r: 4, fillOpacity: 0.7 }),
+      Plot.tickX(medians, { x: "median", y: "label", stroke: "method", strokeWidth: 3 }),
+      Plot.text(medians, {
+        x: "median",
+        y: "label",
+        text: (d: { median: number }) => `median ${Math.round(d.median)}`,
+        dy: -12,
+        fontSize: 9,
+      }),
+    ],
+  });
+  return new Figure(element, {
+    description: `Steps to solve: ${solved.length} of ${rows.length} seeds solved`,
+  });
+}
+
+/** Wall-clock time of one seed of one method at a number of real steps. */
+export interface WallClockRow {
+  method: string;
+  seed: number;
+  envSteps: number;
+  wallSeconds: number;
+}
+
+/** Options of {@linkcode wallClockVsSamples}. */
+export interface WallClockOptions extends FigureLayout {
+  /** Logarithmic axes. @default {false} */
+  log?: boolean;
+}
+
+/**
+ * Wall-clock seconds vs real environment steps, one line per seed, coloured by method.
+ *
+ * @example
+ * ```ts
+ * wallClockVsSamples([{ method: "dqn", seed: 0, envSteps: 1000, wallSeconds: 4 }]);
+ * ```
+ */
+export function wallClockVsSamples(
+  rows: readonly WallClockRow[],
+  options: WallClockOptions = {},
+): Figure {
+  assertRows(rows, "wallClockVsSamples");
+  const type = options.log ? "log" : "linear";
+  const element = plotElement({
+    title: options.title,
+    caption: options.caption,
+    width: options.width ?? 640,
+    height: options.height ?? 320,
+    grid: true,
+    x: { type, label: "real environment steps" },
+    y: { type, label: "wall clock (s)" },
+    color: methodColorScale(rows.map((r) => r.method)),
+    marks: [
+      Plot.line(rows, {
+        x: "envSteps",
+        y: "wallSeconds",
+        stroke: "method",
+        z: (r: WallClockRow) => `${r.method}/${r.seed}`,
+      }),
+      Plot.dot(rows, { x: "envSteps", y: "wallSeconds", fill: "method", r: 1.5 }),
+    ],
+  });
+  return new Figure(element, { description: `Wall clock vs samples: ${rows.length} points` });
+}
