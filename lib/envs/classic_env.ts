@@ -19,15 +19,15 @@ import type {
 /** Options accepted by every environment's constructor and by `makeEnv`. */
 export interface EnvOptions {
   /**
-   * Seed of the env's reset stream, used by `reset()` calls that pass no seed.
-   * Ignored when `rng` is given.
+   * Seed of the env's reset stream ({@linkcode resetStream}), used by `reset()` calls that
+   * pass no seed. Ignored when `rng` is given.
    * @default 0
    */
   seed?: number;
   /**
    * The stream resets draw from (e.g. `root.stream("env")`) when `reset()` gets no seed;
-   * `reset({ seed })` replaces it with `new Rng(seed)`.
-   * @default new Rng(options.seed ?? 0)
+   * `reset({ seed })` replaces it with `resetStream(seed)`.
+   * @default resetStream(options.seed ?? 0)
    */
   rng?: Rng;
 }
@@ -43,6 +43,16 @@ export class ResetNeededError extends TypeError {
     super(message);
     this.name = "ResetNeededError";
   }
+}
+
+/**
+ * The reset stream of a seed: `new Rng(seed).stream("reset")`. The named stream's hashed seed
+ * matters: a bare `new Rng(seed)` for small seeds starts with draws near 1 that barely differ
+ * between seeds (xoroshiro128+ seeded with a small integer needs a few outputs to mix).
+ */
+export function resetStream(seed: number): Rng {
+  assertSeed(seed);
+  return new Rng(seed).stream("reset");
 }
 
 /** Draws `n` uniform values in `[low, high)` as NumPy's `uniform(low, high)` does. */
@@ -135,9 +145,7 @@ export abstract class ClassicControlEnv implements Env {
     if (options.rng !== undefined) {
       this.#rng = options.rng;
     } else {
-      const seed = options.seed ?? 0;
-      assertSeed(seed);
-      this.#rng = new Rng(seed);
+      this.#rng = resetStream(options.seed ?? 0);
     }
   }
 
@@ -152,13 +160,12 @@ export abstract class ClassicControlEnv implements Env {
   }
 
   /**
-   * Starts an episode. With `seed`, the reset stream is replaced by `new Rng(seed)`, so the
+   * Starts an episode. With `seed`, the reset stream is replaced by `resetStream(seed)`, so the
    * same seed always gives the same start; without it the stream continues.
    */
   reset(options: ResetOptions = {}): ResetResult {
     if (options.seed !== undefined) {
-      assertSeed(options.seed);
-      this.#rng = new Rng(options.seed);
+      this.#rng = resetStream(options.seed);
     }
     this.resetPhysics(this.#rng, options);
     this.#hasState = true;
