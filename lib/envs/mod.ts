@@ -6,7 +6,12 @@
  * @module
  */
 export type * from "./types.ts";
-export * from "./classic_env.ts";
+export {
+  ClassicControlEnv,
+  type EnvOptions,
+  ResetNeededError,
+  resetStream,
+} from "./classic_env.ts";
 export * from "./cart_pole.ts";
 export * from "./pendulum.ts";
 export * from "./mountain_car.ts";
