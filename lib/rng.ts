@@ -25,6 +25,17 @@ function deriveSeed(seed: number, name: string): number {
   return hash | 0;
 }
 
+/** The murmur3 32-bit finaliser: a bijection that spreads every input bit over the output. */
+function mix32(value: number): number {
+  let h = value | 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h | 0;
+}
+
 /** Throws a `TypeError` unless `seed` is a safe integer. */
 export function assertSeed(seed: number, what = "seed"): void {
   if (!Number.isSafeInteger(seed)) {
@@ -52,8 +63,9 @@ export class Rng {
   constructor(seed: number) {
     assertSeed(seed);
     this.seed = seed;
-    // Fold the high bits in so seeds beyond 32 bits still differ.
-    this.#gen = xoroshiro128plus((seed | 0) ^ (Math.floor(seed / 2 ** 32) | 0));
+    // xoroshiro128+ uses its seed as raw state, so small seeds give near-identical first
+    // draws; scramble it first (the high bits folded in so seeds beyond 32 bits still differ).
+    this.#gen = xoroshiro128plus(mix32((seed | 0) ^ (Math.floor(seed / 2 ** 32) | 0)));
   }
 
   /** An independent stream named `name`, derived from this stream's seed (not its position). */
