@@ -1,0 +1,105 @@
+import * as tf from "@tensorflow/tfjs";
+import { assert, assertEquals, assertGreater, assertLess, assertRejects } from "@std/assert";
+import { setupBackend } from "../../lib/backend.ts";
+import { makeEnv } from "../../lib/envs/mod.ts";
+import { Rng } from "../../lib/rng.ts";
+import {
+  makeActorCritic,
+  PPO_ZOO_CARTPOLE,
+  type PpoRollout,
+  ppoUpdate,
+  trainPPO,
+} from "../../lib/agents/ppo.ts";
+import { evaluateBatched } from "../../lib/agents/policy_eval.ts";
+
+await setupBackend();
+
+function randomMean(seed: number): number {
+  const rng = new Rng(seed).stream("random-policy");
+  const envs = Array.from({ length: 10 }, () => makeEnv("CartPole-v1"));
+  const policy = (_obs: Float32Array, n: number) =>
+    Int32Array.from({ length: n }, () => rng.int(2));
+  return evaluateBatched(envs, policy, new Rng(seed).stream("eval")).mean;
+}
+
+/** 256 random-policy transitions with made-up advantages and returns. */
+function fakeRollout(rng: Rng): PpoRollout {
+  const n = 256;
+  const env = makeEnv("CartPole-v1", { rng: rng.stream("env") });
+  const rollout: PpoRollout = {
+    n,
+    obsDim: 4,
+    observations: new Float32Array(n * 4),
+    actions: new Int32Array(n),
+    logProbs: new Float32Array(n).fill(Math.log(0.5)),
+    advantages: new Float32Array(n),
+    returns: new Float32Array(n),
+  };
+  let obs = env.reset().observation;
+  for (let i = 0; i < n; i++) {
+    rollout.observations.set(obs, i * 4);
+    const action = rng.int(2);
+    rollout.actions[i] = action;
+    // Pushing towards the pole's lean is good: a learnable advantage signal.
+    rollout.advantages[i] = (action === 1) === (obs[2]! > 0) ? 1 : -1;
+    rollout.returns[i] = 10 + 5 * obs[2]!;
+    const step = env.step(action);
+    obs = step.terminated || step.truncated ? env.reset().observation : step.observation;
+  }
+  return rollout;
+}
+
+Deno.test("a PPO update lowers the value loss and the clipped surrogate on its rollout", () => {
+  const rng = new Rng(5);
+  const net = makeActorCritic(4, 2, { config: PPO_ZOO_CARTPOLE, rng: rng.stream("init") });
+  const rollout = fakeRollout(rng.stream("data"));
+  ppoUpdate(net, rollout, { config: PPO_ZOO_CARTPOLE, clipRange: 0.2, rng: rng.stream("mb") });
+  const before = tf.memory().numTensors;
+  const stats = ppoUpdate(net, rollout, {
+    config: PPO_ZOO_CARTPOLE,
+    clipRange: 0.2,
+    rng: rng.stream("mb2"),
+  });
+  assertEquals(tf.memory().numTensors, before);
+  assertEquals(stats.valueLoss.length, 20);
+  assertLess(stats.valueLoss.at(-1)!, stats.valueLoss[0]!);
+  assertLess(stats.policyLoss.at(-1)!, stats.policyLoss[0]!);
+  assert(stats.clipFraction >= 0 && stats.clipFraction <= 1);
+  net.actor.dispose();
+  net.critic.dispose();
+  net.optimizer.dispose();
+});
+
+Deno.test("PPO with the Zoo settings beats a random policy after 4,096 steps, reproducibly", async () => {
+  const run = () => trainPPO({ seed: 0, maxSteps: 4096, evalEvery: 2048, stopWhenSolved: false });
+  const result = await run();
+  assertEquals(result.envSteps, 4096);
+  assertEquals(result.evals.map((e) => e.envSteps), [2048, 4096]);
+  assertEquals(result.updates.length, 16);
+  // Within each update the value loss falls from its first epoch to its last.
+  assert(result.updates.every((u) => u.valueLoss[1] < u.valueLoss[0]));
+  assertGreater(result.finalEvalMean!, 2 * randomMean(0));
+  const before = tf.memory().numTensors;
+  const again = await run();
+  assertEquals(tf.memory().numTensors, before);
+  assertEquals(again.evals, result.evals);
+});
+
+Deno.test("trainPPO writes the run folder and rejects a budget below one rollout", async () => {
+  const dir = await Deno.makeTempDir();
+  const result = await trainPPO({
+    seed: 2,
+    maxSteps: 600,
+    evalEvery: 256,
+    outDir: dir,
+    runId: "p",
+  });
+  // 600 steps allow two rollouts of 8 x 32; the budget is never exceeded.
+  assertEquals(result.envSteps, 512);
+  const summary = JSON.parse(await Deno.readTextFile(`${dir}/p/summary.json`));
+  assertEquals([summary.method, summary.envSteps, summary.solved], ["ppo", 512, false]);
+  const config = JSON.parse(await Deno.readTextFile(`${dir}/p/config.json`));
+  assertEquals(config.config.gaeLambda, 0.8);
+  await assertRejects(() => trainPPO({ seed: 0, maxSteps: 100 }), RangeError);
+  await Deno.remove(dir, { recursive: true });
+});
