@@ -1,1 +1,19 @@
+/**
+ * Learned dynamics models: normaliser, single probabilistic/deterministic network, bootstrapped
+ * ensemble, factory and save/load, and model evaluation. Re-exports only.
+ *
+ * @module
+ */
 export type * from "./types.ts";
+export * from "./normalizer.ts";
+export {
+  BaseDynamicsModel,
+  type DynamicsModelConfig,
+  type DynamicsModelKind,
+  type DynamicsModelOptions,
+  type SavedModelJson,
+} from "./base_dynamics_model.ts";
+export * from "./probabilistic_model.ts";
+export * from "./ensemble_model.ts";
+export * from "./factory.ts";
+export * from "./evaluate_model.ts";

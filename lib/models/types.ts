@@ -30,6 +30,12 @@ export interface DynamicsPrediction {
   epistemicVar?: Float32Array;
   /** Predicted reward, `[n]`. */
   reward: Float32Array;
+  /** The same array as `mean` (the design's `state_mean`). */
+  stateMean?: Float32Array;
+  /** `log(std)`, `[n * stateDim]` (the design's `state_log_std`); from `predict` when std is. */
+  stateLogStd?: Float32Array;
+  /** Predicted std of the reward, `[n]`, when std is given. */
+  rewardStd?: Float32Array;
   /** Probability that the next state is terminal, `[n]`, when a termination head is trained. */
   terminationProb?: Float32Array;
 }
@@ -92,4 +98,6 @@ export interface DynamicsModel {
   dispose(): void;
   /** Writes weights and normaliser to `path` (a folder). */
   save(path: string): Promise<void>;
+  /** Loads what `save` wrote into this model (same architecture). */
+  load?(path: string): Promise<void>;
 }

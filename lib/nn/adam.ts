@@ -99,8 +99,8 @@ export class Adam {
     }
     this.#vars = [...variables];
     this.#decay = this.#vars.map((_, i) => options.decayMask?.[i] ?? true);
-    this.#m = this.#vars.map((v) => tf.variable(tf.zerosLike(v), false));
-    this.#v = this.#vars.map((v) => tf.variable(tf.zerosLike(v), false));
+    this.#m = tf.tidy(() => this.#vars.map((v) => tf.variable(tf.zerosLike(v), false)));
+    this.#v = tf.tidy(() => this.#vars.map((v) => tf.variable(tf.zerosLike(v), false)));
   }
 
   /** Steps taken so far. */

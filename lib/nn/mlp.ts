@@ -128,7 +128,9 @@ export class Mlp {
       }
       values = this.#initialValues(options, options.rng);
     }
-    this.#vars = shapes.map((shape, i) => tf.variable(tf.tensor(values[i]!, shape), true));
+    this.#vars = tf.tidy(() =>
+      shapes.map((shape, i) => tf.variable(tf.tensor(values[i]!, shape), true))
+    );
   }
 
   /** The parameters `[W0, b0, W1, b1, ...]` (live variables: do not dispose). */
