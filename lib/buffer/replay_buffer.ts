@@ -393,18 +393,20 @@ export class ReplayBuffer {
     const terminated = new Uint8Array(batchSize * length);
     const truncated = new Uint8Array(batchSize * length);
     const indices = new Int32Array(batchSize * length);
+    const sourceStates = this.#states;
+    const sourceNext = this.#nextStates;
+    const sourceActions = this.#actions;
     for (let b = 0; b < batchSize; b++) {
       const start = starts[this.#rng.int(starts.length)]!;
-      const first = start * s;
-      states.set(this.#states.subarray(first, first + s), b * (length + 1) * s);
+      // Element loops: cheaper than subarray().set() for rows of a few numbers.
+      let out = b * (length + 1) * s;
+      for (let d = 0; d < s; d++) states[out + d] = sourceStates[start * s + d]!;
       for (let t = 0; t < length; t++) {
         const slot = (start + t) % this.#capacity;
         const row = b * length + t;
-        states.set(
-          this.#nextStates.subarray(slot * s, slot * s + s),
-          (b * (length + 1) + t + 1) * s,
-        );
-        actions.set(this.#actions.subarray(slot * a, slot * a + a), row * a);
+        out += s;
+        for (let d = 0; d < s; d++) states[out + d] = sourceNext[slot * s + d]!;
+        for (let d = 0; d < a; d++) actions[row * a + d] = sourceActions[slot * a + d]!;
         rewards[row] = this.#rewards[slot]!;
         terminated[row] = this.#terminated[slot]!;
         truncated[row] = this.#truncated[slot]!;
