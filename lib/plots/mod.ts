@@ -6,10 +6,9 @@
  * @module
  */
 export * from "./document.ts";
-export * from "./compose.ts";
+export { type ComposeOptions, toStandaloneSvg } from "./compose.ts";
 export * from "./figure.ts";
 export * from "./colors.ts";
-export * from "./stats.ts";
 export type * from "./common.ts";
 export * from "./rl.ts";
 export * from "./models.ts";

@@ -140,7 +140,7 @@ export interface StepsToSolveRow {
   stepsToSolve: number | null;
 }
 
-/** Options of {@linkcode stepsToSolve}. */
+/** Options of {@linkcode stepsToSolveFigure}. */
 export interface StepsToSolveOptions extends FigureLayout {
   /** Logarithmic x axis. @default {false} */
   logX?: boolean;
@@ -152,14 +152,14 @@ export interface StepsToSolveOptions extends FigureLayout {
  *
  * @example
  * ```ts
- * stepsToSolve([{ method: "mbrl", seed: 0, stepsToSolve: 300 }]);
+ * stepsToSolveFigure([{ method: "mbrl", seed: 0, stepsToSolve: 300 }]);
  * ```
  */
-export function stepsToSolve(
+export function stepsToSolveFigure(
   rows: readonly StepsToSolveRow[],
   options: StepsToSolveOptions = {},
 ): Figure {
-  assertRows(rows, "stepsToSolve");
+  assertRows(rows, "stepsToSolveFigure");
   const labelled = rows.map((r) => {
     const all = rows.filter((o) => o.method === r.method);
     const unsolved = all.filter((o) => o.stepsToSolve === null).length;

@@ -26,7 +26,7 @@ import {
   returnVsSetting,
   rolloutErrorVsHorizon,
   samplingHistogram,
-  stepsToSolve,
+  stepsToSolveFigure,
   trainingCurves,
   wallClockVsSamples,
 } from "../../lib/plots/mod.ts";
@@ -54,8 +54,8 @@ const predictions = dims.flatMap((dim) =>
 /** Every figure function with small synthetic rows. */
 const figures: Record<string, () => Figure> = {
   learningCurve: () => learningCurve(learning, { logX: true, band: "iqr", title: "Learning" }),
-  stepsToSolve: () =>
-    stepsToSolve([
+  stepsToSolveFigure: () =>
+    stepsToSolveFigure([
       { method: "mbrl", seed: 0, stepsToSolve: 300 },
       { method: "mbrl", seed: 1, stepsToSolve: 500 },
       { method: "dqn", seed: 0, stepsToSolve: 35000 },
@@ -223,7 +223,7 @@ Deno.test("a method keeps its colour in every figure", () => {
   const fresh = methodColor("some-new-method");
   assertEquals(methodColor("some-new-method"), fresh);
   const a = learningCurve(learning).toSvg();
-  const b = stepsToSolve([{ method: "dqn", seed: 0, stepsToSolve: 10 }]).toSvg();
+  const b = stepsToSolveFigure([{ method: "dqn", seed: 0, stepsToSolve: 10 }]).toSvg();
   assertStringIncludes(a, methodColor("dqn"));
   assertStringIncludes(b, methodColor("dqn"));
 });

@@ -1,0 +1,113 @@
+/**
+ * Filling replay buffers with real experience and summarising how they are sampled.
+ *
+ * @module
+ */
+import type { ReplayBuffer } from "../buffer/replay_buffer.ts";
+import type { PrioritizedReplayBuffer } from "../buffer/prioritized_replay_buffer.ts";
+import type { PrioritizedBatch } from "../buffer/types.ts";
+import { makeEnv } from "../envs/registry.ts";
+import type { EnvId } from "../envs/types.ts";
+import { Rng } from "../rng.ts";
+import { type EpisodeRecord, playEpisode, uniformRandomPolicy } from "./episode.ts";
+
+/** Options of {@linkcode collectRandomEpisodes}. */
+export interface CollectOptions {
+  /** Stop once at least this many transitions were collected. @default {1000} */
+  steps?: number;
+  /** Seed of the policy and of the reset seeds. @default {0} */
+  seed?: number;
+  /** When given, every transition is added to it. */
+  buffer?: ReplayBuffer;
+}
+
+/**
+ * Plays uniform-random episodes of `envId` until `steps` transitions were collected (the last
+ * episode is kept whole) and adds them to `options.buffer` when given.
+ *
+ * @example
+ * ```ts
+ * const episodes = collectRandomEpisodes("CartPole-v1", { steps: 2000, buffer });
+ * ```
+ */
+export function collectRandomEpisodes(
+  envId: EnvId,
+  options: CollectOptions = {},
+): EpisodeRecord[] {
+  const { steps = 1000, seed = 0, buffer } = options;
+  const env = makeEnv(envId);
+  const policy = uniformRandomPolicy(env.actionSpace, new Rng(seed).stream("collect"));
+  const episodes: EpisodeRecord[] = [];
+  let total = 0;
+  while (total < steps) {
+    const record = playEpisode(env, policy, { seed: seed * 100_000 + episodes.length });
+    episodes.push(record);
+    total += record.length;
+    if (buffer) addEpisode(buffer, record);
+  }
+  return episodes;
+}
+
+/** Adds every transition of `record` to `buffer`, in order. */
+export function addEpisode(buffer: ReplayBuffer, record: EpisodeRecord): void {
+  for (let t = 0; t < record.length; t++) {
+    const last = t === record.length - 1;
+    buffer.add({
+      state: record.observations[t]!,
+      action: record.actions[t]!,
+      nextState: record.observations[t + 1]!,
+      reward: record.rewards[t]!,
+      terminated: last && record.terminated,
+      truncated: last && record.truncated,
+    });
+  }
+}
+
+/**
+ * How often each slot `0..size-1` appears in `draws` (each a list of sampled slots), as tidy
+ * rows `{ sampler, index, count }`.
+ *
+ * @example
+ * ```ts
+ * indexCounts([buffer.sample(256).indices], buffer.size, "uniform");
+ * ```
+ */
+export function indexCounts(
+  draws: readonly ArrayLike<number>[],
+  size: number,
+  sampler: string,
+): { sampler: string; index: number; count: number }[] {
+  const counts = new Int32Array(size);
+  for (const draw of draws) {
+    for (let i = 0; i < draw.length; i++) {
+      const slot = draw[i]!;
+      if (slot < 0 || slot >= size) {
+        throw new RangeError(`Expected slots in [0, ${size}) but found ${slot}`);
+      }
+      counts[slot]!++;
+    }
+  }
+  return Array.from(counts, (count, index) => ({ sampler, index, count }));
+}
+
+/**
+ * One row per distinct slot of a prioritized batch: its stored `p^alpha` and its
+ * importance-sampling weight, labelled `series`.
+ */
+export function isWeightRows(
+  buffer: PrioritizedReplayBuffer,
+  batch: PrioritizedBatch,
+  series: string,
+): { series: string; slot: number; priority: number; weight: number }[] {
+  const seen = new Map<
+    number,
+    { series: string; slot: number; priority: number; weight: number }
+  >();
+  for (let i = 0; i < batch.size; i++) {
+    const slot = batch.indices[i]!;
+    if (!seen.has(slot)) {
+      seen.set(slot, { series, slot, priority: buffer.priority(slot), weight: batch.weights[i]! });
+    }
+  }
+  return [...seen.values()].sort((a, b) => a.priority - b.priority);
+}
