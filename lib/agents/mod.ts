@@ -1,2 +1,5 @@
 /** The model-based agent and loop, and the model-free baselines. @module */
+export * from "./dqn.ts";
+export * from "./ppo.ts";
+export * from "./policy_eval.ts";
 export {};

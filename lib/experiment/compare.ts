@@ -60,7 +60,7 @@ export interface JobResult {
   envSteps: number;
   /** Relative to `outDir`. */
   runDir: string;
-  /** The worker's tfjs backend and version. */
+  /** The worker's tfjs backend (`wasm+simd`, `cpu`) and tfjs version. */
   backend: string;
   tfjs: string;
   /** True when the result was read back from an earlier run folder (`resume`). */

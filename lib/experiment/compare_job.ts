@@ -72,7 +72,7 @@ export async function runJob(
     wallSeconds: summary.wallSeconds ?? (performance.now() - started) / 1000,
     envSteps: summary.envSteps,
     runDir: job.runId,
-    backend: info.backend,
+    backend: info.backend + (info.simd ? "+simd" : ""),
     tfjs: tf.version_core,
   };
 }

@@ -1,1 +1,3 @@
 export * from "./run_writer.ts";
+export * from "./aggregate.ts";
+export * from "./compare.ts";
