@@ -349,6 +349,7 @@ export async function trainDQN(options: TrainDqnOptions): Promise<DqnResult> {
         evalReturnMean: evaluation.mean,
         evalReturnStd: evaluation.std,
         evalEpisodes,
+        wallSeconds: (performance.now() - started) / 1000,
         lossMean: lossHistory.at(-1) ?? null,
         epsilon,
       });

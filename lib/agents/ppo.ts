@@ -481,6 +481,7 @@ export async function trainPPO(options: TrainPpoOptions): Promise<PpoResult> {
         evalReturnMean: evaluation.mean,
         evalReturnStd: evaluation.std,
         evalEpisodes,
+        wallSeconds: (performance.now() - started) / 1000,
         valueLoss: stats.valueLoss.at(-1)!,
         policyLoss: stats.policyLoss.at(-1)!,
         entropy: stats.entropy,
