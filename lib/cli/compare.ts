@@ -8,12 +8,17 @@
  *
  * `--quick` changes only the defaults it is not told (seeds 0,1; budgets 1,000 and 10,000) so
  * a notebook can re-run it live. `--resume` reuses run folders under DIR that already hold a
- * `summary.json` for the same seed and budget. Bad flags print one line and exit 2 before any
- * work starts.
+ * `summary.json` for the same seed and budget. After the runs, three figures are written next
+ * to `comparison.json` (`learning_curves.svg`, `steps_to_solve.svg`, `wall_clock.svg`);
+ * `--figures-only` redraws them from an existing DIR without running anything. Bad flags
+ * print one line and exit 2 before any work starts.
  *
  * @module
  */
+import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { learningCurve, stepsToSolveFigure, wallClockVsSamples } from "../plots/rl.ts";
+import { comparisonRows, readComparison } from "../experiment/compare_rows.ts";
 import {
   COMPARE_METHODS,
   type CompareMethod,
@@ -26,7 +31,7 @@ import {
 export const COMPARE_USAGE =
   "Usage: deno task compare --out DIR [--env CartPole-v1] [--seeds 0,1,2,3,4] " +
   "[--methods mbrl,dqn,ppo] [--budget-mbrl 5000] [--budget-mf 100000] [--workers 2] " +
-  "[--quick] [--resume]";
+  "[--quick] [--resume] [--figures-only]";
 
 function parseIntList(text: string, name: string): number[] {
   const parts = text.split(",").map((s) => s.trim());
@@ -56,7 +61,9 @@ function parsePositiveInt(text: string | undefined, name: string): number | unde
  * ```
  * @throws {TypeError|RangeError} with a one-line message on unknown or bad flags.
  */
-export function parseCompareArgs(args: string[]): CompareOptions | "help" {
+export function parseCompareArgs(
+  args: string[],
+): (CompareOptions & { figuresOnly: boolean }) | "help" {
   let values;
   try {
     ({ values } = parseArgs({
@@ -73,6 +80,7 @@ export function parseCompareArgs(args: string[]): CompareOptions | "help" {
         workers: { type: "string" },
         quick: { type: "boolean" },
         resume: { type: "boolean" },
+        "figures-only": { type: "boolean" },
         help: { type: "boolean" },
       },
     }));
@@ -94,7 +102,7 @@ export function parseCompareArgs(args: string[]): CompareOptions | "help" {
       );
     }
   }
-  const options: CompareOptions = {
+  const options: CompareOptions & { figuresOnly: boolean } = {
     envId: values.env ?? "CartPole-v1",
     seeds: values.seeds === undefined ? (quick ? [0, 1] : [0, 1, 2, 3, 4]) : parseIntList(
       values.seeds,
@@ -107,13 +115,52 @@ export function parseCompareArgs(args: string[]): CompareOptions | "help" {
     workers: parsePositiveInt(values.workers, "workers") ?? 2,
     quick,
     resume: values.resume ?? false,
+    figuresOnly: values["figures-only"] ?? false,
   };
   validateCompareOptions(options);
   return options;
 }
 
+/**
+ * Draws the comparison's three figures from `dir` and writes them there as `.svg` files:
+ * evaluation return vs real steps (log x, median and min-max band across seeds, 475 marked),
+ * steps to solve per seed, and wall clock vs real steps. Returns the written paths.
+ *
+ * @example
+ * ```ts
+ * await writeComparisonFigures("data/comparison");
+ * ```
+ */
+export async function writeComparisonFigures(dir: string): Promise<string[]> {
+  const comparison = readComparison(dir);
+  const { curves, steps, wall } = comparisonRows(dir, comparison);
+  const curve = learningCurve(curves.filter((r) => r.envSteps > 0), {
+    logX: true,
+    threshold: comparison.threshold,
+    title: `${comparison.envId}: evaluation return vs real environment steps`,
+    caption: "Greedy 10-episode evaluation means. A seed stops when it solves; its last " +
+      "evaluation is carried forward.",
+  });
+  const solve = stepsToSolveFigure(steps, {
+    logX: true,
+    title: "Real environment steps to solve (evaluation mean >= " + comparison.threshold + ")",
+    caption: "One dot per solved seed, tick at the median of the solved seeds; unsolved seeds " +
+      "are counted in the labels (and as the budget in comparison.json).",
+  });
+  const clock = wallClockVsSamples(wall.filter((r) => r.envSteps > 0), {
+    log: true,
+    title: "Wall clock vs real environment steps",
+    caption: "Elapsed seconds at each evaluation, evaluation time included.",
+  });
+  return await Promise.all([
+    curve.save(join(dir, "learning_curves.svg")),
+    solve.save(join(dir, "steps_to_solve.svg")),
+    clock.save(join(dir, "wall_clock.svg")),
+  ]);
+}
+
 if (import.meta.main) {
-  let options: CompareOptions | "help";
+  let options: (CompareOptions & { figuresOnly: boolean }) | "help";
   try {
     options = parseCompareArgs(Deno.args);
   } catch (error) {
@@ -122,6 +169,10 @@ if (import.meta.main) {
   }
   if (options === "help") {
     console.log(COMPARE_USAGE);
+    Deno.exit(0);
+  }
+  if (options.figuresOnly) {
+    for (const path of await writeComparisonFigures(options.outDir)) console.log(`wrote ${path}`);
     Deno.exit(0);
   }
   const createdWith = ["deno task compare", ...Deno.args].join(" ");
@@ -139,4 +190,5 @@ if (import.meta.main) {
     );
   }
   for (const [name, value] of Object.entries(comparison.ratios)) console.log(`${name}: ${value}`);
+  for (const path of await writeComparisonFigures(options.outDir)) console.log(`wrote ${path}`);
 }

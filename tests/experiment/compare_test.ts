@@ -5,7 +5,9 @@ import {
   type JobResult,
   runComparison,
 } from "../../lib/experiment/compare.ts";
-import { parseCompareArgs } from "../../lib/cli/compare.ts";
+import { parseCompareArgs, writeComparisonFigures } from "../../lib/cli/compare.ts";
+import { comparisonRows } from "../../lib/experiment/compare_rows.ts";
+import { RunWriter } from "../../lib/experiment/run_writer.ts";
 
 /** metrics.jsonl rows without their wall-clock field (the one thing allowed to differ). */
 function withoutClock(text: string): unknown[] {
@@ -155,4 +157,60 @@ Deno.test("runComparison in Workers writes comparison.json in the documented sha
     Object.values(x.methods).map((b) => b!.perSeed.map((r) => [r.seed, r.stepsToSolve, r.runDir]));
   assertEquals(strip(runs[1]!), strip(runs[0]!));
   for (const dir of dirs) await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("comparisonRows carries a solved seed's last evaluation forward; figures are written", async () => {
+  const dir = await Deno.makeTempDir();
+  const runs: [string, number, number[], number | null][] = [
+    ["dqn_s0", 0, [100, 500], 2048],
+    ["dqn_s1", 1, [50, 60, 70], null],
+  ];
+  for (const [runId, seed, means, solvedAt] of runs) {
+    const writer = RunWriter.create(`${dir}/${runId}`, { maxSteps: 3072 });
+    means.forEach((mean, i) =>
+      writer.append({
+        kind: "eval",
+        envSteps: 1024 * (i + 1),
+        evalReturnMean: mean,
+        evalReturnStd: 0,
+        evalEpisodes: 10,
+        wallSeconds: 2 * (i + 1),
+      })
+    );
+    writer.writeSummary({
+      envId: "CartPole-v1",
+      method: "dqn",
+      seed,
+      envSteps: 1024 * means.length,
+      solved: solvedAt !== null,
+      stepsToSolve: solvedAt,
+      finalEvalMean: means.at(-1)!,
+      wallSeconds: 2 * means.length,
+      backend: "wasm",
+    });
+  }
+  const comparison = buildComparison([result("dqn", 0, 2048), result("dqn", 1, null)], {
+    envId: "CartPole-v1",
+    seeds: [0, 1],
+    threshold: 475,
+    budgets: { dqn: 3072 },
+    createdWith: "test",
+    versions: {},
+  });
+  await Deno.writeTextFile(`${dir}/comparison.json`, JSON.stringify(comparison));
+  const rows = comparisonRows(dir);
+  const seed0 = rows.curves.filter((r) => r.seed === 0);
+  assertEquals(seed0.map((r) => [r.envSteps, r.return, r.carried]), [
+    [1024, 100, false],
+    [2048, 500, false],
+    [3072, 500, true],
+  ]);
+  assertEquals(rows.steps, [
+    { method: "dqn", seed: 0, stepsToSolve: 2048 },
+    { method: "dqn", seed: 1, stepsToSolve: null },
+  ]);
+  assertEquals(rows.wall.filter((r) => r.seed === 1).map((r) => r.wallSeconds), [2, 4, 6]);
+  const paths = await writeComparisonFigures(dir);
+  for (const path of paths) assert((await Deno.readTextFile(path)).includes("<svg"));
+  await Deno.remove(dir, { recursive: true });
 });
