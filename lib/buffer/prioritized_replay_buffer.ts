@@ -60,9 +60,9 @@ function assertInRange(value: number, what: string, low: number, high: number): 
  *
  * Importance-sampling weights correct the bias: `w_i = (N * P(i))^(-beta) / max_j w_j`, with
  * `N = size`. The maximum is taken over **every stored transition**, not just the batch:
- * `max_j w_j = (N * P_min)^(-beta)` with `P_min` the smallest stored probability, as in the
- * PER paper's reference implementation (OpenAI baselines). So an item's weight does not
- * depend on what else was drawn, and all weights are in `(0, 1]`. Beta is annealed linearly
+ * `max_j w_j = (N * P_min)^(-beta)` with `P_min` the smallest positive stored probability,
+ * as OpenAI Baselines' PER does (the paper says only "normalise by max_i w_i"). So an item's
+ * weight does not depend on what else was drawn, and all weights are in `(0, 1]`. Beta is annealed linearly
  * per `sample` call when `betaAnnealSamples > 0`, or set with {@linkcode setBeta}.
  *
  * Sampling is i.i.d. with replacement (not stratified into segments as in the paper), so a
