@@ -1,0 +1,108 @@
+/**
+ * The environment's own physics wrapped as a {@linkcode DynamicsModel}: the control
+ * experiment that separates planner bugs from model bugs (plan with the truth; if the pole
+ * still falls, the planner or the objective is at fault).
+ *
+ * @module
+ */
+import type { Env } from "../envs/types.ts";
+import type { TransitionBatch } from "../buffer/types.ts";
+import type {
+  DynamicsModel,
+  DynamicsPrediction,
+  SampleOptions,
+  TrainHistoryRow,
+  TransitionSource,
+} from "../models/types.ts";
+
+/** Options of {@linkcode TrueDynamicsModel}. */
+export interface TrueDynamicsModelOptions {
+  /**
+   * A private env instance the model owns and steps (never the one being controlled). Its
+   * observation must equal its physical state up to float32 rounding (CartPole-v1,
+   * MountainCar-v0, MountainCarContinuous-v0); Pendulum and Acrobot observe a transform of the
+   * state and are rejected.
+   */
+  env: Env;
+}
+
+/**
+ * Steps a private copy of the env from each row's state: `predict` returns the true next
+ * observation, reward and termination (`terminationProb` 0 or 1). The state is taken from the
+ * float32 observation, so rollouts carry float32 rounding (tiny next to the dynamics).
+ *
+ * @example
+ * ```ts
+ * const model = new TrueDynamicsModel({ env: new CartPoleEnv() });
+ * const next = model.predict(Float32Array.of(0, 0, 0.01, 0), Float32Array.of(1)).mean;
+ * ```
+ */
+export class TrueDynamicsModel implements DynamicsModel {
+  /** Observation dimension. */
+  readonly stateDim: number;
+  /** 1: the env's action (a Discrete index as a number, or a Box value). */
+  readonly actionDim = 1;
+  /** A single "member". */
+  readonly numMembers = 1;
+  /** Deterministic. */
+  readonly probabilistic = false;
+  #env: Env;
+  #discrete: boolean;
+
+  /** @throws {TypeError} for an env whose observation is not its state. */
+  constructor(options: TrueDynamicsModelOptions) {
+    const { env } = options;
+    if (env.id === "Pendulum-v1" || env.id === "Acrobot-v1") {
+      throw new TypeError(
+        `Expected an env whose observation is its state but found ${env.id}`,
+      );
+    }
+    this.#env = env;
+    this.stateDim = env.observationSpace.shape[0]!;
+    this.#discrete = env.actionSpace.kind === "discrete";
+  }
+
+  /** Nothing to learn: returns no history. */
+  train(_data: TransitionBatch | TransitionSource): Promise<TrainHistoryRow[]> {
+    return Promise.resolve([]);
+  }
+
+  /** The true next observations `[n * stateDim]`, rewards `[n]` and terminations `[n]`. */
+  predict(states: Float32Array, actions: Float32Array): DynamicsPrediction {
+    const d = this.stateDim;
+    const n = actions.length;
+    if (states.length !== n * d) {
+      throw new RangeError(
+        `Expected states to have length ${n * d} (${n} rows of ${d}) but found ${states.length}`,
+      );
+    }
+    const mean = new Float32Array(n * d);
+    const reward = new Float32Array(n);
+    const terminationProb = new Float32Array(n);
+    const env = this.#env;
+    for (let i = 0; i < n; i++) {
+      // A fresh episode each row, so neither termination nor the TimeLimit gets in the way.
+      env.reset();
+      env.setState(states.subarray(i * d, (i + 1) * d));
+      const a = actions[i]!;
+      const step = env.step(this.#discrete ? a : [a]);
+      mean.set(step.observation, i * d);
+      reward[i] = step.reward;
+      terminationProb[i] = step.terminated ? 1 : 0;
+    }
+    return { mean, reward, terminationProb };
+  }
+
+  /** Same as {@linkcode predict}: the dynamics are deterministic. */
+  sample(states: Float32Array, actions: Float32Array, _options: SampleOptions): DynamicsPrediction {
+    return this.predict(states, actions);
+  }
+
+  /** Nothing to free. */
+  dispose(): void {}
+
+  /** Nothing to save. */
+  save(_path: string): Promise<void> {
+    return Promise.resolve();
+  }
+}
