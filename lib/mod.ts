@@ -13,4 +13,5 @@ export * from "./models/mod.ts";
 export * from "./planners/mod.ts";
 export * from "./agents/mod.ts";
 export * from "./experiment/mod.ts";
+export * from "./demos/mod.ts";
 export * from "./plots/mod.ts";

@@ -89,6 +89,8 @@ function elementBlock(element: Element): Block {
     const height = numberAttr(element, "height", 400);
     element.setAttribute("x", "0");
     element.setAttribute("y", "0");
+    // Tick labels wider than Plot's margin would be clipped at the plot's edge.
+    element.setAttribute("overflow", "visible");
     element.removeAttribute("xmlns");
     return { body: element.outerHTML, width, height };
   }
@@ -176,10 +178,13 @@ export function toStandaloneSvg(
   const content = title === undefined
     ? grid
     : stack([textBlock(title, grid.width, 16, "600"), grid], 1, 4);
-  const width = Math.ceil(content.width);
-  const height = Math.ceil(content.height);
+  // A margin all round for labels that overflow a plot's own margins.
+  const pad = 10;
+  const width = Math.ceil(content.width) + 2 * pad;
+  const height = Math.ceil(content.height) + 2 * pad;
   return `<svg xmlns="${SVG_NS}" xmlns:xlink="${XLINK_NS}" width="${width}" height="${height}"` +
     ` viewBox="0 0 ${width} ${height}" font-family="${FONT}" font-size="10"` +
     ` style="background: white; color: black">` +
-    `<rect width="100%" height="100%" fill="white" aria-hidden="true"/>${content.body}</svg>`;
+    `<rect width="100%" height="100%" fill="white" aria-hidden="true"/>` +
+    `<g transform="translate(${pad},${pad})">${content.body}</g></svg>`;
 }

@@ -54,7 +54,11 @@ export function trainingCurves(
     height: options.height ?? 320,
     grid: true,
     x: { label: "epoch" },
-    y: { type: logY ? "log" : "linear", label: options.yLabel ?? "loss" },
+    y: {
+      type: logY ? "log" : "linear",
+      label: options.yLabel ?? "loss",
+      tickFormat: logY ? "~g" : undefined,
+    },
     color: methodColorScale(rows.map((r) => r.model)),
     marks: [
       Plot.line(train, { x: "epoch", y: "trainLoss", stroke: "model" }),
@@ -225,7 +229,11 @@ export function rolloutErrorVsHorizon(
     height: options.height ?? 320,
     grid: true,
     x: { label: "rollout horizon (steps)" },
-    y: { type: logY ? "log" : "linear", label: options.yLabel ?? "rollout error" },
+    y: {
+      type: logY ? "log" : "linear",
+      label: options.yLabel ?? "rollout error",
+      tickFormat: logY ? "~g" : undefined,
+    },
     color: methodColorScale(rows.map((r) => r.model)),
     marks: [
       Plot.line(kept, {

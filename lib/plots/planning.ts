@@ -37,6 +37,7 @@ export function plannedReturn(
     width: options.width ?? 640,
     height: options.height ?? 300,
     grid: true,
+    marginLeft: 50,
     x: { label: "real step" },
     y: { label: "planned return" },
     color: methodColorScale(rows.map((r) => r.planner)),
