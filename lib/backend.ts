@@ -34,6 +34,8 @@ export interface BackendInfo {
   simd: boolean;
   /** Threads the backend computes with (always 1 here: the threaded build is not shipped). */
   threads: number;
+  /** Why wasm was requested but cpu is used, when that happened. */
+  fallbackReason?: string;
 }
 
 let wasmPathsSet = false;
@@ -70,6 +72,8 @@ function silenceCpuBanner(): void {
   if (cpu !== null && "firstUse" in cpu) cpu.firstUse = false;
 }
 
+let lastWasmError: string | undefined;
+
 async function tryWasm(): Promise<boolean> {
   try {
     if (!wasmPathsSet) {
@@ -78,8 +82,11 @@ async function tryWasm(): Promise<boolean> {
       setWasmPaths(wasmDistPath());
       wasmPathsSet = true;
     }
-    return await tf.setBackend("wasm");
-  } catch {
+    const ok = await tf.setBackend("wasm");
+    if (!ok) lastWasmError = "tf.setBackend('wasm') returned false";
+    return ok;
+  } catch (error) {
+    lastWasmError = (error as Error).message;
     return false;
   }
 }
@@ -116,5 +123,7 @@ export async function setupBackend(options: SetupBackendOptions = {}): Promise<B
     const simd = (await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT")) as boolean;
     return { backend, simd, threads: getThreadsCount() };
   }
-  return { backend, simd: false, threads: 1 };
+  const info: BackendInfo = { backend, simd: false, threads: 1 };
+  if (requested === "wasm") info.fallbackReason = lastWasmError ?? "wasm unavailable";
+  return info;
 }

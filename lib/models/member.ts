@@ -43,13 +43,6 @@ export function boundLogStd(raw: number, max: number, min: number): number {
   return min + softplus(upper - min);
 }
 
-/** Per-batch figures of a member on held-out data (normalised target space). */
-export interface MemberScores {
-  mse: number;
-  nll: number;
-  termLoss: number;
-}
-
 /** See the module doc. Owns its variables and optimiser state. */
 export class MemberNetwork {
   readonly config: MemberConfig;
