@@ -2,4 +2,6 @@
 export * from "./dqn.ts";
 export * from "./ppo.ts";
 export * from "./policy_eval.ts";
+export * from "./mbrl_agent.ts";
+export * from "./mbrl_loop.ts";
 export {};
