@@ -159,3 +159,19 @@ export function cartPoleEnding(
   const last = record.states[record.states.length - 1]!;
   return Math.abs(last[0]!) > 2.4 ? "cart position" : "pole angle";
 }
+
+/**
+ * A Pendulum episode as tidy rows for `pendulumTrajectory`: angle (wrapped to [-pi, pi),
+ * 0 = upright), angular velocity and the torque applied at each step.
+ */
+export function pendulumRows(
+  record: EpisodeRecord,
+  series: string,
+): { step: number; theta: number; thetaDot: number; torque?: number; series: string }[] {
+  return record.states.map((state, step) => {
+    const action = record.actions[step];
+    const torque = action === undefined ? undefined : [action].flat()[0];
+    const theta = ((state[0]! + Math.PI) % (2 * Math.PI) + 2 * Math.PI) % (2 * Math.PI) - Math.PI;
+    return { step, theta, thetaDot: state[1]!, torque, series };
+  });
+}

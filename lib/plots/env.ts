@@ -4,6 +4,7 @@
  * @module
  */
 import * as Plot from "@observablehq/plot";
+import { methodColorScale } from "./colors.ts";
 import type { FigureLayout } from "./common.ts";
 import { plotElement } from "./document.ts";
 import { Figure } from "./figure.ts";
@@ -17,7 +18,7 @@ const X_LIMIT = 2.4;
 
 /** Options of {@linkcode cartPoleStrip}. */
 export interface CartPoleStripOptions extends FigureLayout {
-  /** Indices of the states to draw. @default evenly spaced, at most 8 */
+  /** Indices of the states to draw. @default evenly spaced, at most 6 */
   frames?: readonly number[];
   /** Label of each frame. @default {"t = index"} */
   label?: (index: number) => string;
@@ -38,7 +39,7 @@ export function cartPoleStrip(
   options: CartPoleStripOptions = {},
 ): Figure {
   assertRows(states as unknown[], "cartPoleStrip");
-  const count = Math.min(8, states.length);
+  const count = Math.min(6, states.length);
   const frames = options.frames ??
     Array.from(
       { length: count },
@@ -147,14 +148,15 @@ export function pendulumTrajectory(
     ["thetaDot", "angular velocity (rad/s)"],
   ];
   if (rows.some((r) => r.torque !== undefined)) fields.push(["torque", "torque (N m)"]);
-  const panels = fields.map(([field, label]) =>
+  const series = named.map((r) => r.series);
+  const panels = fields.map(([field, label], panel) =>
     plotElement({
       width: options.width ?? 640,
       height: options.height ?? 160,
       grid: true,
       x: { label: "step" },
       y: { label },
-      color: { type: "categorical" },
+      color: methodColorScale(series, panel === 0),
       marks: [
         field === "theta" ? Plot.ruleY([0], { stroke: "#999" }) : null,
         Plot.line(named.filter((r) => r[field] !== undefined), {

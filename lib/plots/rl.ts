@@ -247,3 +247,74 @@ export function wallClockVsSamples(
   });
   return new Figure(element, { description: `Wall clock vs samples: ${rows.length} points` });
 }
+
+/** The return of one episode of one policy (or method). */
+export interface ReturnRow {
+  policy: string;
+  return: number;
+}
+
+/** Options of {@linkcode returnHistogram}. */
+export interface ReturnHistogramOptions extends FigureLayout {
+  /** Approximate number of bins. @default {30} */
+  bins?: number;
+  /** A vertical "solved" rule; `null` for none. @default {null} */
+  threshold?: number | null;
+}
+
+/**
+ * Histogram of episode returns, one panel row per policy (same x scale), with the mean marked.
+ *
+ * @example
+ * ```ts
+ * returnHistogram([{ policy: "random", return: 22 }]);
+ * ```
+ */
+export function returnHistogram(
+  rows: readonly ReturnRow[],
+  options: ReturnHistogramOptions = {},
+): Figure {
+  assertRows(rows, "returnHistogram");
+  const policies = [...new Set(rows.map((r) => r.policy))];
+  const means = [...groupBy(rows, (r) => r.policy).values()].map((g) => ({
+    policy: g[0]!.policy,
+    mean: g.reduce((a, r) => a + r.return, 0) / g.length,
+  }));
+  const element = plotElement({
+    title: options.title,
+    caption: options.caption,
+    width: options.width ?? 640,
+    height: options.height ?? 50 + 110 * policies.length,
+    marginRight: 110,
+    x: { label: "episode return" },
+    y: { label: "episodes", grid: true },
+    fy: { label: null, domain: policies },
+    color: methodColorScale(policies, false),
+    marks: [
+      Plot.rectY(
+        rows,
+        Plot.binX<Plot.RectYOptions>({ y: "count" }, {
+          x: "return",
+          fy: "policy",
+          fill: "policy",
+          thresholds: options.bins ?? 30,
+        }),
+      ),
+      Plot.ruleX(means, { x: "mean", fy: "policy", stroke: "black", strokeDasharray: "3,2" }),
+      Plot.text(means, {
+        x: "mean",
+        fy: "policy",
+        frameAnchor: "top",
+        text: (d: { mean: number }) => `mean ${d.mean.toFixed(1)}`,
+        textAnchor: "start",
+        dx: 4,
+        dy: 4,
+      }),
+      options.threshold == null ? null : Plot.ruleX([options.threshold], { stroke: "#d33" }),
+      Plot.ruleY([0]),
+    ],
+  });
+  return new Figure(element, {
+    description: `Return histogram: ${rows.length} episodes of ${policies.join(", ")}`,
+  });
+}

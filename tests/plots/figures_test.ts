@@ -23,6 +23,7 @@ import {
   planningTime,
   plotElement,
   predictedVsActual,
+  returnHistogram,
   returnVsSetting,
   rolloutErrorVsHorizon,
   samplingHistogram,
@@ -122,6 +123,13 @@ const figures: Record<string, () => Figure> = {
         }))
       ),
       { setting: "horizon" },
+    ),
+  returnHistogram: () =>
+    returnHistogram(
+      ["random", "lean"].flatMap((policy) =>
+        Array.from({ length: 40 }, () => ({ policy, return: 10 + 40 * rng.uniform() }))
+      ),
+      { threshold: 475 },
     ),
   cartPoleStrip: () =>
     cartPoleStrip(Array.from({ length: 30 }, (_, t) => [0.05 * t, 0, 0.01 * t, 0]), {
