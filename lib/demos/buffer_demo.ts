@@ -111,3 +111,31 @@ export function isWeightRows(
   }
   return [...seen.values()].sort((a, b) => a.priority - b.priority);
 }
+
+/** What {@linkcode countSummary} returns. */
+export interface CountSummary {
+  /** Mean draws per slot. */
+  mean: number;
+  /** Standard deviation over mean of the per-slot counts. */
+  cv: number;
+  /** Fraction of slots never drawn. */
+  neverDrawn: number;
+  /** Share of all draws that went to the most-drawn 10% of slots. */
+  top10Share: number;
+}
+
+/** Summarises per-slot counts from {@linkcode indexCounts}. */
+export function countSummary(rows: readonly { count: number }[]): CountSummary {
+  if (rows.length === 0) throw new RangeError("Expected counts for at least one slot but found 0");
+  const counts = rows.map((r) => r.count).sort((a, b) => b - a);
+  const total = counts.reduce((a, b) => a + b, 0);
+  const mean = total / counts.length;
+  const sd = Math.sqrt(counts.reduce((a, c) => a + (c - mean) ** 2, 0) / counts.length);
+  const top = counts.slice(0, Math.max(1, Math.round(counts.length / 10)));
+  return {
+    mean,
+    cv: mean > 0 ? sd / mean : 0,
+    neverDrawn: counts.filter((c) => c === 0).length / counts.length,
+    top10Share: total > 0 ? top.reduce((a, b) => a + b, 0) / total : 0,
+  };
+}

@@ -189,3 +189,19 @@ export function openLoopErrors(
     episodes: counts[h]!,
   }));
 }
+
+/**
+ * Per-transition prediction error: the Euclidean norm of (predicted - actual) next state,
+ * `[batch.size]` (e.g. as priorities for a prioritized buffer).
+ */
+export function predictionErrors(predict: StepPredictor, batch: TransitionBatch): Float32Array {
+  const { size: n, stateDim: d } = batch;
+  const predicted = predict(batch.states, batch.actions, n);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    let sq = 0;
+    for (let k = 0; k < d; k++) sq += (predicted[i * d + k]! - batch.nextStates[i * d + k]!) ** 2;
+    out[i] = Math.sqrt(sq);
+  }
+  return out;
+}
