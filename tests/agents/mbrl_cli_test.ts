@@ -1,0 +1,64 @@
+import { assertEquals, assertMatch, assertNotEquals } from "@std/assert";
+import { trainOptionsFromArgs } from "../../lib/cli/train.ts";
+
+const TRAIN = new URL("../../lib/cli/train.ts", import.meta.url).pathname;
+
+async function run(args: string[]): Promise<{ code: number; stderr: string; stdout: string }> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", TRAIN, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+  return { code: out.code, stderr: decode(out.stderr), stdout: decode(out.stdout) };
+}
+
+Deno.test("bad flags exit non-zero with one line naming the flag and what is allowed", async () => {
+  const cases: [string[], RegExp][] = [
+    [["--horizon", "0"], /--horizon must be a positive integer but found "0"/],
+    [["--samples", "-5"], /--samples must be a positive integer/],
+    [["--seed", "1.5"], /--seed must be an integer/],
+    [["--env", "Nope-v0"], /--env must be one of CartPole-v1, .*Acrobot-v1/],
+    [["--bogus"], /Unknown flag --bogus; allowed flags: --env, --seed/],
+    [["--planner", "genetic"], /--planner must be one of random_shooting, cem, mppi/],
+  ];
+  for (const [args, pattern] of cases) {
+    const { code, stderr, stdout } = await run(args);
+    assertNotEquals(code, 0, args.join(" "));
+    assertMatch(stderr, pattern);
+    assertEquals(stderr.trim().split("\n").length, 1, stderr);
+    assertEquals(stdout, "");
+  }
+});
+
+Deno.test("flags map onto the loop's options", () => {
+  const options = trainOptionsFromArgs([
+    "--env=CartPole-v1",
+    "--seed",
+    "3",
+    "--max-steps",
+    "3000",
+    "--out",
+    "/tmp/x",
+    "--model",
+    "ensemble",
+    "--planner",
+    "cem",
+    "--horizon",
+    "15",
+    "--samples",
+    "500",
+    "--hidden",
+    "32,32",
+    "--no-shaping",
+  ]);
+  assertEquals(options.seed, 3);
+  assertEquals(options.maxSteps, 3000);
+  assertEquals(options.outDir, "/tmp/x");
+  assertEquals(options.modelType, "ensemble");
+  assertEquals(options.mpcType, "cem");
+  assertEquals(options.horizon, 15);
+  assertEquals(options.numSamples, 500);
+  assertEquals(options.shaping, false);
+  assertEquals(options.agent?.hiddenSizes, [32, 32]);
+});

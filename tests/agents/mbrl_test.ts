@@ -1,0 +1,193 @@
+import {
+  assert,
+  assertEquals,
+  assertGreater,
+  assertMatch,
+  assertNotEquals,
+  assertThrows,
+} from "@std/assert";
+import * as tf from "@tensorflow/tfjs";
+import { join } from "node:path";
+import { ModelBasedRLAgent, trainModelBasedRL } from "../../lib/agents/mod.ts";
+import { setupBackend } from "../../lib/backend.ts";
+import { makeEnv } from "../../lib/envs/registry.ts";
+import { readMetrics, readSummary } from "../../lib/experiment/run_writer.ts";
+import { Rng } from "../../lib/rng.ts";
+
+await setupBackend();
+
+/** A tiny, fast configuration (not the defaults). */
+const TINY = {
+  envName: "CartPole-v1" as const,
+  warmupSteps: 100,
+  retrainEvery: 100,
+  evalEvery: 100,
+  horizon: 10,
+  numSamples: 100,
+  agent: { hiddenSizes: [32, 32], trainEpochs: 30 },
+};
+
+function withoutTimes(value: unknown): unknown {
+  return JSON.parse(JSON.stringify(value, (key, v) => {
+    if (/seconds|ms|runDir|wall/i.test(key)) return undefined;
+    return v;
+  }));
+}
+
+Deno.test("the agent validates its model and planner names", () => {
+  const base = { envId: "CartPole-v1" as const, stateDim: 4, actionDim: 1 };
+  assertThrows(
+    () => new ModelBasedRLAgent({ ...base, modelType: "big" as never }),
+    RangeError,
+    "modelType",
+  );
+  assertThrows(
+    () => new ModelBasedRLAgent({ ...base, mpcType: "genetic" as never }),
+    RangeError,
+    "mpcType",
+  );
+  assertThrows(() => new ModelBasedRLAgent({ ...base, horizon: 0 }), RangeError, "horizon");
+  const agent = new ModelBasedRLAgent(base);
+  assertThrows(() => agent.act(new Float32Array(4)), TypeError, "untrained");
+  agent.dispose();
+});
+
+Deno.test("numTensors stays flat while the agent acts, observes and retrains", async () => {
+  const rng = new Rng(5);
+  const agent = new ModelBasedRLAgent({
+    envId: "CartPole-v1",
+    stateDim: 4,
+    actionDim: 1,
+    modelType: "ensemble",
+    numModels: 2,
+    hiddenSizes: [16, 16],
+    horizon: 5,
+    numSamples: 20,
+    particles: 2,
+    trainEpochs: 3,
+    rng,
+  });
+  const env = makeEnv("CartPole-v1", { seed: 5 });
+  let obs = env.reset().observation;
+  const step = (action: number) => {
+    const s = env.step(action);
+    agent.observe({ ...s, state: obs, action, nextState: s.observation });
+    obs = s.terminated || s.truncated ? env.reset().observation : s.observation;
+  };
+  for (let t = 0; t < 50; t++) step(agent.randomAction() as number);
+  await agent.trainModel();
+  step(agent.act(obs) as number); // warm-up call
+  const before = tf.memory().numTensors;
+  for (let t = 0; t < 200; t++) {
+    step(agent.act(obs) as number);
+    if (t % 50 === 49) await agent.trainModel();
+  }
+  assertEquals(tf.memory().numTensors, before);
+  agent.dispose();
+});
+
+Deno.test("a tiny MBRL run beats the random policy's mean return by a wide margin", async () => {
+  const seed = 1;
+  const tensorsBefore = tf.memory().numTensors;
+  const outDir = await Deno.makeTempDir();
+  const { summary, agent, history } = await trainModelBasedRL({
+    ...TINY,
+    seed,
+    maxSteps: 300,
+    evalEpisodes: 5,
+    stopWhenSolved: true,
+    outDir,
+    runId: "tiny",
+  });
+  agent.dispose();
+  assertEquals(tf.memory().numTensors, tensorsBefore);
+  // The random policy on the same env and seed, over as many episodes.
+  const env = makeEnv("CartPole-v1", { rng: new Rng(seed).stream("eval-env") });
+  const rng = new Rng(seed).stream("random");
+  let total = 0;
+  for (let e = 0; e < 5; e++) {
+    env.reset();
+    for (;;) {
+      const s = env.step(rng.int(2));
+      total += s.reward;
+      if (s.terminated || s.truncated) break;
+    }
+  }
+  const randomMean = total / 5;
+  assert(summary.finalEvalMean !== null);
+  assertGreater(summary.finalEvalMean, 4 * randomMean);
+  assertGreater(summary.finalEvalMean, 150);
+  // Evaluation episodes add no data: envSteps counts training steps only.
+  const episodeSteps = history.filter((r) => r.kind === "episode").at(-1)?.envSteps ?? 0;
+  assert(summary.envSteps >= episodeSteps && summary.envSteps <= 300);
+  assertEquals(agent.buffer.size, summary.envSteps);
+});
+
+Deno.test("a run writes its folder, and the same seed reproduces it", async () => {
+  const outDir = await Deno.makeTempDir();
+  const options = {
+    ...TINY,
+    seed: 2,
+    maxSteps: 150,
+    evalEpisodes: 2,
+    stopWhenSolved: false,
+    outDir,
+  };
+  const a = await trainModelBasedRL({ ...options, runId: "a" });
+  a.agent.dispose();
+  const b = await trainModelBasedRL({ ...options, runId: "b" });
+  b.agent.dispose();
+  const summary = readSummary(join(outDir, "a"));
+  for (
+    const field of [
+      "envId",
+      "seed",
+      "envSteps",
+      "solved",
+      "stepsToSolve",
+      "finalEvalMean",
+      "wallSeconds",
+      "backend",
+    ]
+  ) {
+    assert(field in summary, `summary.json lacks ${field}`);
+  }
+  assertEquals(summary.method, "mbrl");
+  assertEquals(summary.envSteps, 150);
+  const rows = readMetrics(join(outDir, "a"));
+  assertEquals(rows, a.history);
+  const evals = rows.filter((r) => r.kind === "eval");
+  assertEquals(evals[0]?.envSteps, 100); // right after warm-up
+  for (const row of rows.filter((r) => r.kind === "episode")) {
+    for (const key of ["episode", "envSteps", "return", "length", "modelLoss", "planMsMean"]) {
+      assert(key in row, `episode row lacks ${key}`);
+    }
+  }
+  const config = JSON.parse(Deno.readTextFileSync(join(outDir, "a", "config.json")));
+  assertEquals(config.seed, 2);
+  assertEquals(withoutTimes(readMetrics(join(outDir, "b"))), withoutTimes(rows));
+  assertEquals(withoutTimes(b.summary), withoutTimes(a.summary));
+});
+
+Deno.test("another seed gives another run", async () => {
+  const outDir = await Deno.makeTempDir();
+  const options = { ...TINY, maxSteps: 120, evalEpisodes: 1, outDir };
+  const a = await trainModelBasedRL({ ...options, seed: 3, runId: "a" });
+  a.agent.dispose();
+  const b = await trainModelBasedRL({ ...options, seed: 4, runId: "b" });
+  b.agent.dispose();
+  assertNotEquals(withoutTimes(a.history), withoutTimes(b.history));
+});
+
+Deno.test("trainModelBasedRL rejects bad options before writing anything", async () => {
+  const outDir = await Deno.makeTempDir();
+  let error: unknown;
+  try {
+    await trainModelBasedRL({ ...TINY, maxSteps: 0, outDir, runId: "x" });
+  } catch (e) {
+    error = e;
+  }
+  assert(error instanceof RangeError);
+  assertMatch(String(error), /maxSteps/);
+  assertEquals([...Deno.readDirSync(outDir)].length, 0);
+});
