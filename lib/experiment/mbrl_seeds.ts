@@ -1,0 +1,98 @@
+/**
+ * `deno task train:seeds`: runs `deno task train` once per seed (each in its own process, so
+ * every wall time is a whole run's) and prints a markdown table of stepsToSolve,
+ * finalEvalMean and wallSeconds, then the summary lines.
+ *
+ * Usage: `deno task train:seeds [--seeds 0,1,2,3,4] [-- <train flags>]`, e.g.
+ * `deno task train:seeds -- --no-shaping --out data/tmp`.
+ *
+ * @module
+ */
+import { ArgsError, parseFlags } from "../cli/args.ts";
+
+/** One seed's summary, as `deno task train` printed it. */
+export interface SeedResult {
+  seed: number;
+  stepsToSolve: number | null;
+  finalEvalMean: number | null;
+  wallSeconds: number;
+  envSteps: number;
+  planMsMean: number | null;
+  evalSeconds: number;
+}
+
+/** The markdown table of `results`, with the median stepsToSolve (unsolved counted as never). */
+export function seedTable(results: readonly SeedResult[]): string {
+  const lines = [
+    "| seed | stepsToSolve | finalEvalMean | wallSeconds | of which eval s | plan ms/step |",
+    "|---|---|---|---|---|---|",
+  ];
+  for (const r of results) {
+    lines.push(
+      `| ${r.seed} | ${r.stepsToSolve ?? "not solved"} | ${r.finalEvalMean?.toFixed(1) ?? "-"} | ` +
+        `${r.wallSeconds.toFixed(1)} | ${r.evalSeconds.toFixed(1)} | ` +
+        `${r.planMsMean?.toFixed(1) ?? "-"} |`,
+    );
+  }
+  const solved = results.filter((r) => r.stepsToSolve !== null).length;
+  const steps = results.map((r) => r.stepsToSolve ?? Infinity).sort((a, b) => a - b);
+  const median = steps.length % 2 === 1
+    ? steps[(steps.length - 1) / 2]!
+    : (steps[steps.length / 2 - 1]! + steps[steps.length / 2]!) / 2;
+  lines.push(
+    "",
+    `solved ${solved}/${results.length}; median stepsToSolve ${
+      Number.isFinite(median) ? median : "not solved"
+    }`,
+  );
+  return lines.join("\n");
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const split = argv.indexOf("--");
+  const own = split === -1 ? argv : argv.slice(0, split);
+  const passThrough = split === -1 ? [] : argv.slice(split + 1);
+  let seeds: number[];
+  try {
+    const flags = parseFlags(own, {
+      seeds: { kind: "intList", help: "comma-separated seeds [0,1,2,3,4]" },
+    });
+    seeds = (flags.seeds as number[] | undefined) ?? [0, 1, 2, 3, 4];
+  } catch (error) {
+    if (error instanceof ArgsError) {
+      console.error(`error: ${error.message}`);
+      return 2;
+    }
+    throw error;
+  }
+  const train = new URL("../cli/train.ts", import.meta.url).pathname;
+  const results: SeedResult[] = [];
+  const lines: string[] = [];
+  for (const seed of seeds) {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", train, "--quiet", ...passThrough, "--seed", String(seed)],
+      stdout: "piped",
+      stderr: "inherit",
+    }).output();
+    if (out.code !== 0) return out.code;
+    const line = new TextDecoder().decode(out.stdout).trim().split("\n").at(-1)!;
+    lines.push(line);
+    const s = JSON.parse(line);
+    results.push({
+      seed,
+      stepsToSolve: s.stepsToSolve,
+      finalEvalMean: s.finalEvalMean,
+      wallSeconds: s.wallSeconds,
+      envSteps: s.envSteps,
+      planMsMean: s.planMsMean,
+      evalSeconds: s.evalSeconds,
+    });
+    console.error(`seed ${seed}: stepsToSolve ${s.stepsToSolve} (${s.wallSeconds.toFixed(1)} s)`);
+  }
+  console.log(`flags: ${passThrough.join(" ") || "(defaults)"}\n`);
+  console.log(seedTable(results));
+  console.log("\n" + lines.join("\n"));
+  return 0;
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));
