@@ -243,7 +243,7 @@ export class BaseDynamicsModel implements DynamicsModel {
     return this.#members.length;
   }
 
-  /** Indices of the members used for prediction (the best by validation MSE after training). */
+  /** Indices of the members used for prediction (the best by validation loss after training). */
   get elites(): readonly number[] {
     return this.#elites;
   }
@@ -269,8 +269,10 @@ export class BaseDynamicsModel implements DynamicsModel {
    *
    * `trainLoss` is the optimised objective averaged over the epoch's minibatches (MSE, or
    * Gaussian NLL per element plus the bound regulariser, plus termination BCE when learned).
-   * `valLoss` is the mean over members of the held-out MSE in normalised target space (what
-   * early stopping and elite selection use, as mbrl-lib); `valNll` the held-out NLL.
+   * `valLoss` is what early stopping and elite selection use, averaged over members: the
+   * held-out Gaussian NLL per element for probabilistic models (MSE alone stops them before the
+   * variance is learned), the held-out MSE for deterministic ones, both in normalised target
+   * space. `valMse` and `valNll` are reported separately too.
    * Each member keeps its best-validation weights, restored at the end; training stops when no
    * member improved for `patience` epochs.
    *
@@ -395,15 +397,16 @@ export class BaseDynamicsModel implements DynamicsModel {
         });
         let improved = false;
         scores.forEach((score, m) => {
-          if (!Number.isFinite(score.mse)) {
+          const loss = this.probabilistic ? score.nll : score.mse;
+          if (!Number.isFinite(loss)) {
             restoreBest();
             throw new Error(
-              `Validation loss became ${score.mse} at epoch ${epoch} (member ${m}); the best ` +
+              `Validation loss became ${loss} at epoch ${epoch} (member ${m}); the best ` +
                 `weights so far were restored`,
             );
           }
-          if (score.mse < best[m]!) {
-            best[m] = score.mse;
+          if (loss < best[m]!) {
+            best[m] = loss;
             bestState[m] = members[m]!.getState();
             improved = true;
           }
@@ -413,7 +416,7 @@ export class BaseDynamicsModel implements DynamicsModel {
         const row: TrainHistoryRow = {
           epoch,
           trainLoss,
-          valLoss: mean((x) => x.mse),
+          valLoss: mean((x) => (this.probabilistic ? x.nll : x.mse)),
           valMse: mean((x) => x.mse),
           seconds: (performance.now() - started) / 1000,
         };

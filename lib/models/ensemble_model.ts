@@ -9,7 +9,7 @@ import { BaseDynamicsModel, type DynamicsModelOptions } from "./base_dynamics_mo
 export interface EnsembleDynamicsModelOptions extends DynamicsModelOptions {
   /** Member networks. @default {5} */
   numModels?: number;
-  /** Members kept for prediction, the best by validation MSE. @default {numModels} */
+  /** Members kept for prediction, the best by validation loss (NLL or MSE). @default {numModels} */
   numElites?: number;
   /** Train each member on its own resample (with replacement) of the training split. @default {true} */
   bootstrap?: boolean;

@@ -55,7 +55,7 @@ export function linearSystem(n: number, seed: number): TransitionBatch {
 
 /** The true noise std of {@linkcode heteroscedastic} at state `s`. */
 export function trueNoiseStd(s: number): number {
-  return 0.05 + 0.15 * (s + 1);
+  return 0.1 + 0.1 * (s + 1);
 }
 
 /** One state dimension: `s' = s + 0.5 a + N(0, trueNoiseStd(s)^2)`, `r = a`. */
