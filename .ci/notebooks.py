@@ -38,7 +38,7 @@ NOTEBOOKS = ROOT / "notebooks"
 JUPYTER_DIR = ROOT / ".ci" / "jupyter"
 HTML_DIR = ROOT / "data" / "html"
 CELL_TIMEOUT_S = 600
-SETTLE_S = 0.25
+SETTLE_S = float(os.environ.get("NOTEBOOKS_SETTLE_S", "0.25"))  # 0: stock nbclient
 SVG_NS = "{http://www.w3.org/2000/svg}"
 SHAPES = {"path", "circle", "line", "rect", "polygon", "polyline", "ellipse"}
 
@@ -67,7 +67,7 @@ class LateOutputClient(NotebookClient):
                     self.process_message(msg, cell, cell_index)
                 except CellExecutionComplete:
                     break
-        while True:
+        while SETTLE_S > 0:
             try:
                 msg = await self.kc.iopub_channel.get_msg(timeout=SETTLE_S)
             except Empty:
@@ -143,6 +143,17 @@ def typecheck(path):
     print(f"type-check ok: {path.name}")
 
 
+def expects_result(source):
+    """True when a cell ends in an expression: its last code line does not end with ';' or '}'.
+
+    The notebooks' convention: a cell that shows something ends with that expression and no
+    semicolon; every other cell ends its last statement with ';' (or a closing brace).
+    """
+    lines = [line.strip() for line in source.splitlines()]
+    lines = [line for line in lines if line and not line.startswith("//")]
+    return bool(lines) and not lines[-1].endswith((";", "}"))
+
+
 def execute(path):
     nb = nbformat.read(path, as_version=4)
     client = LateOutputClient(
@@ -162,6 +173,10 @@ def execute(path):
         sys.exit(f"Execution failed: {path.name}: {type(error).__name__}")
     seconds = time.monotonic() - start
     for index, cell in enumerate(code_cells(nb)):
+        if expects_result(cell.source) and not any(
+                o.output_type == "execute_result" for o in cell.get("outputs", [])):
+            sys.exit(f"{path.name} code cell {index}: its last line is an expression but no "
+                     "result arrived (dropped late output, or the value was undefined)")
         for output in cell.get("outputs", []):
             if output.output_type == "error":
                 sys.exit(f"{path.name} code cell {index}: {output.ename}: {output.evalue}")
