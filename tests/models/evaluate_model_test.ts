@@ -1,10 +1,13 @@
 import { assertAlmostEquals, assertEquals, assertThrows } from "@std/assert";
+import { setupBackend } from "../../lib/backend.ts";
+import { ReplayBuffer } from "../../lib/buffer/mod.ts";
 import type { TransitionBatch } from "../../lib/buffer/types.ts";
 import {
   type DynamicsModel,
   type DynamicsPrediction,
   evaluateModel,
   type ModelSequences,
+  ProbabilisticDynamicsModel,
 } from "../../lib/models/mod.ts";
 import { Rng } from "../../lib/rng.ts";
 import { makeBatch } from "./helpers.ts";
@@ -98,4 +101,39 @@ Deno.test("evaluateModel: calibration of a correct Gaussian is 68% / 95%", () =>
   assertAlmostEquals(right.calibration!.within2Sigma[0]!, 0.9545, 0.02);
   const overconfident = evaluateModel(fakeModel(0, 0.025), data, { horizons: 1 });
   assertAlmostEquals(overconfident.calibration!.within1Sigma[0]!, 0.383, 0.03);
+});
+
+Deno.test("evaluateModel and train accept a ReplayBuffer and its sampleSequences", async () => {
+  await setupBackend();
+  const buffer = new ReplayBuffer(2000, { stateDim: 1, actionDim: 1, rng: new Rng(3) });
+  buffer.addBatch(episodes(10, 100, 0, 2));
+  const model = new ProbabilisticDynamicsModel({
+    stateDim: 1,
+    actionDim: 1,
+    probabilistic: false,
+    hiddenSizes: [16],
+    rng: new Rng(0),
+  });
+  const history = await model.train(buffer, { epochs: 2 });
+  assertEquals(history.length, 2);
+  const sequences = buffer.sampleSequences(20, 5);
+  const report = evaluateModel(model, buffer, { horizons: 5, sequences });
+  assertEquals(report.n, 1000);
+  assertEquals(report.numSequences, 20);
+  assertEquals(report.rolloutMse.length, 5);
+  // The same windows given by hand as arrays of consecutive transitions give the same errors.
+  const asRows = Array.from({ length: 20 }, (_, b) =>
+    makeBatch(
+      1,
+      1,
+      Array.from({ length: 5 }, (_, t) => ({
+        s: [sequences.states[b * 6 + t]!],
+        a: [sequences.actions[b * 5 + t]!],
+        next: [sequences.states[b * 6 + t + 1]!],
+        r: 0,
+      })),
+    ));
+  const again = evaluateModel(model, buffer, { horizons: 5, sequences: asRows });
+  assertEquals(again.rolloutMse, report.rolloutMse);
+  model.dispose();
 });
