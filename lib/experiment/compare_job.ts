@@ -77,20 +77,33 @@ export async function runJob(
   };
 }
 
-/** The model-based loop, imported lazily so the baselines run without it. */
+/** The model-based loop with its own defaults (which solve CartPole-v1) and the job's budget. */
 async function runMbrl(
   job: CompareJob,
   report: (p: BaselineProgress) => void,
 ): Promise<SummaryLike> {
-  const path = "../agents/mbrl_loop.ts";
-  const mod = await import(path);
-  return await mod.trainModelBasedRL({
+  // Imported when needed, so the baselines' workers never load the model-based stack.
+  const { trainModelBasedRL } = await import("../agents/mbrl_loop.ts");
+  let episodes = 0;
+  const { summary, agent } = await trainModelBasedRL({
     envName: "CartPole-v1",
     seed: job.seed,
     maxSteps: job.budget,
+    stopWhenSolved: true,
     outDir: job.outDir,
     runId: job.runId,
-    stopWhenSolved: true,
-    onProgress: report,
+    onProgress: (row) => {
+      if (row.kind === "episode") episodes += 1;
+      else {
+        report({
+          envSteps: row.envSteps,
+          maxSteps: job.budget,
+          episodes,
+          lastEvalMean: row.evalReturnMean,
+        });
+      }
+    },
   });
+  agent.dispose();
+  return summary;
 }
