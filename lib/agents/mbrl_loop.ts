@@ -112,6 +112,7 @@ interface EvalOutcome {
   std: number;
   stoppedEarly: boolean;
   planMs: number;
+  planSteps: number;
   seconds: number;
 }
 
@@ -127,7 +128,11 @@ function toStepAction(action: EnvAction): number | Float32Array {
 function evaluateAgent(
   agent: ModelBasedRLAgent,
   env: Env,
-  options: { episodes: number; stopBelow?: { threshold: number; maxReturn: number } },
+  options: {
+    episodes: number;
+    stopBelow?: { threshold: number; maxReturn: number };
+    onEpisode?: (returns: readonly number[], planMs: number) => void;
+  },
 ): EvalOutcome {
   const start = performance.now();
   const returns: number[] = [];
@@ -144,6 +149,7 @@ function evaluateAgent(
       if (step.terminated || step.truncated) break;
     }
     returns.push(ret);
+    options.onEpisode?.(returns, agent.planner.lastStats?.ms ?? NaN);
     const stop = options.stopBelow;
     if (stop !== undefined && e < options.episodes - 1) {
       const sum = returns.reduce((a, b) => a + b, 0);
@@ -155,7 +161,7 @@ function evaluateAgent(
     }
   }
   agent.reset();
-  const planMs = agent.planner.takeStats().msMean;
+  const plan = agent.planner.takeStats();
   const mean = returns.reduce((a, b) => a + b, 0) / returns.length;
   const std = Math.sqrt(returns.reduce((a, r) => a + (r - mean) ** 2, 0) / returns.length);
   return {
@@ -163,7 +169,8 @@ function evaluateAgent(
     mean,
     std,
     stoppedEarly,
-    planMs,
+    planMs: plan.msMean,
+    planSteps: plan.steps,
     seconds: (performance.now() - start) / 1000,
   };
 }
@@ -291,6 +298,8 @@ export async function trainModelBasedRL(
   let evalSeconds = 0;
   let planMsSum = 0;
   let planSteps = 0;
+  let evalPlanMsSum = 0;
+  let evalPlanSteps = 0;
   const status = (phase: MbrlStatus["phase"], planMs: number | null = null) =>
     options.onStatus?.({
       phase,
@@ -314,8 +323,13 @@ export async function trainModelBasedRL(
       stopBelow: evalEarlyStop && !full && threshold !== undefined && maxReturn !== undefined
         ? { threshold, maxReturn }
         : undefined,
+      onEpisode: (_returns, planMs) => status("eval", planMs),
     });
     evalSeconds += outcome.seconds;
+    if (outcome.planSteps > 0) {
+      evalPlanMsSum += outcome.planMs * outcome.planSteps;
+      evalPlanSteps += outcome.planSteps;
+    }
     lastEval = outcome;
     const row: EvalRow = {
       kind: "eval",
@@ -360,6 +374,7 @@ export async function trainModelBasedRL(
       epLength++;
       obs = step.observation;
       const done = step.terminated || step.truncated;
+      if (planning && envSteps % 25 === 0) status("train", agent.planner.lastStats?.ms ?? null);
       // The buffer marks episode ends by flags only: a run that stops mid-episode is fine.
       if (done) {
         const plan = agent.planner.takeStats();
@@ -439,6 +454,7 @@ export async function trainModelBasedRL(
     actionMode: agentOptions.actionMode,
     shaping,
     planMsMean: planSteps > 0 ? planMsSum / planSteps : null,
+    evalPlanMsMean: evalPlanSteps > 0 ? evalPlanMsSum / evalPlanSteps : null,
     trainSeconds,
     evalSeconds,
     runDir: writer.dir,

@@ -18,20 +18,21 @@ export interface SeedResult {
   wallSeconds: number;
   envSteps: number;
   planMsMean: number | null;
+  evalPlanMsMean: number | null;
   evalSeconds: number;
 }
 
 /** The markdown table of `results`, with the median stepsToSolve (unsolved counted as never). */
 export function seedTable(results: readonly SeedResult[]): string {
   const lines = [
-    "| seed | stepsToSolve | finalEvalMean | wallSeconds | of which eval s | plan ms/step |",
+    "| seed | stepsToSolve | finalEvalMean | wallSeconds | of which eval s | plan ms/step (train / eval) |",
     "|---|---|---|---|---|---|",
   ];
   for (const r of results) {
     lines.push(
       `| ${r.seed} | ${r.stepsToSolve ?? "not solved"} | ${r.finalEvalMean?.toFixed(1) ?? "-"} | ` +
         `${r.wallSeconds.toFixed(1)} | ${r.evalSeconds.toFixed(1)} | ` +
-        `${r.planMsMean?.toFixed(1) ?? "-"} |`,
+        `${r.planMsMean?.toFixed(1) ?? "-"} / ${r.evalPlanMsMean?.toFixed(1) ?? "-"} |`,
     );
   }
   const solved = results.filter((r) => r.stepsToSolve !== null).length;
@@ -85,6 +86,7 @@ async function main(argv: readonly string[]): Promise<number> {
       wallSeconds: s.wallSeconds,
       envSteps: s.envSteps,
       planMsMean: s.planMsMean,
+      evalPlanMsMean: s.evalPlanMsMean ?? null,
       evalSeconds: s.evalSeconds,
     });
     console.error(`seed ${seed}: stepsToSolve ${s.stepsToSolve} (${s.wallSeconds.toFixed(1)} s)`);
