@@ -120,7 +120,9 @@ def concatenate(nb):
                 alias[name] = f"{name}__cell{index}"
             declared.add(name)
         for name, renamed in alias.items():
-            source = re.sub(r"(?<![.\w$])" + re.escape(name) + r"(?![\w$])", renamed, source)
+            # Not a property (`a.cfg`, `a?.cfg`), but a spread (`...cfg`) is a use.
+            source = re.sub(r"(?<![\w$])(?<![^.]\.)" + re.escape(name) + r"(?![\w$])",
+                            renamed, source)
         parts.append(f"// ---- code cell {index} ----\n{source}\n")
     # `export {}` keeps it a module even when no cell imports anything.
     # Deno.jupyter is typed in the unstable lib, which the compiler options leave out.

@@ -9,3 +9,4 @@ export * from "./episode.ts";
 export * from "./least_squares_dynamics.ts";
 export * from "./shooting_mpc.ts";
 export * from "./buffer_demo.ts";
+export * from "./model_demo.ts";

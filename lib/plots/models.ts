@@ -11,12 +11,12 @@ import { plotElement } from "./document.ts";
 import { Figure } from "./figure.ts";
 import { assertRows, groupBy } from "./stats.ts";
 
-/** One epoch of one model's training. */
+/** One epoch of one model's training; either loss may be left out. */
 export interface TrainingCurveRow {
   model: string;
   epoch: number;
-  trainLoss: number;
-  valLoss: number;
+  trainLoss?: number;
+  valLoss?: number;
 }
 
 /** Options of {@linkcode trainingCurves}. */
@@ -43,12 +43,17 @@ export function trainingCurves(
 ): Figure {
   assertRows(rows, "trainingCurves");
   const { logY = true } = options;
-  const positive = (v: number) => (logY ? v > 0 : Number.isFinite(v));
+  const positive = (v: number | undefined) =>
+    v !== undefined && (logY ? v > 0 : Number.isFinite(v));
   const train = rows.filter((r) => positive(r.trainLoss));
   const val = rows.filter((r) => positive(r.valLoss));
+  const parts = [
+    train.length > 0 ? "solid: training" : "",
+    val.length > 0 ? "dashed: validation" : "",
+  ];
   const element = plotElement({
     title: options.title,
-    subtitle: "solid: training loss, dashed: validation loss",
+    subtitle: parts.filter((p) => p !== "").join(", "),
     caption: options.caption,
     width: options.width ?? 640,
     height: options.height ?? 320,
@@ -65,6 +70,9 @@ export function trainingCurves(
       Plot.line(val, { x: "epoch", y: "valLoss", stroke: "model", strokeDasharray: "5,3" }),
     ],
   });
+  if (train.length + val.length === 0) {
+    throw new TypeError("Expected trainingCurves rows with a finite trainLoss or valLoss");
+  }
   return new Figure(element, { description: `Training curves: ${rows.length} epochs` });
 }
 
@@ -100,7 +108,8 @@ export function predictedVsActual(
   assertRows(rows, "predictedVsActual");
   const width = options.width ?? 300;
   const models = rows.map((r) => r.model ?? "model");
-  const panels = [...groupBy(rows, (r) => r.dim)].map(([dim, group]) => {
+  const several = new Set(models).size > 1;
+  const panels = [...groupBy(rows, (r) => r.dim)].map(([dim, group], panel) => {
     const values = group.flatMap((r) => [r.actual, r.predicted]).filter(Number.isFinite);
     const lo = Math.min(...values);
     const hi = Math.max(...values);
@@ -110,7 +119,7 @@ export function predictedVsActual(
       grid: true,
       x: { label: `actual ${dim}`, domain: [lo, hi] },
       y: { label: `predicted ${dim}`, domain: [lo, hi] },
-      color: methodColorScale(models, false),
+      color: methodColorScale(models, several && panel === 0),
       marks: [
         Plot.line([[lo, lo], [hi, hi]], { stroke: "#999", strokeDasharray: "4,3" }),
         Plot.dot(group, {
@@ -144,7 +153,8 @@ export interface ErrorHistogramOptions extends PanelOptions {
 }
 
 /**
- * Histogram of prediction errors per state dimension (one panel each), models overlaid.
+ * Histogram of prediction errors per state dimension (one panel each): bars for one model,
+ * overlaid frequency polygons (binned counts joined by lines) for several.
  *
  * @example
  * ```ts
@@ -158,30 +168,33 @@ export function errorHistogram(
   assertRows(rows, "errorHistogram");
   const width = options.width ?? 300;
   const models = rows.map((r) => r.model ?? "model");
-  const panels = [...groupBy(rows, (r) => r.dim)].map(([dim, group]) =>
-    plotElement({
+  const several = new Set(models).size > 1;
+  const panels = [...groupBy(rows, (r) => r.dim)].map(([dim, group], panel) => {
+    const data = group.map((r) => ({ error: r.error, model: r.model ?? "model" }));
+    const bin = { x: "error", thresholds: options.bins ?? 40 } as const;
+    return plotElement({
       width,
       height: options.height ?? 200,
       grid: true,
       x: { label: `error in ${dim}` },
       y: { label: "count" },
-      color: methodColorScale(models, false),
+      color: methodColorScale(models, several && panel === 0),
       marks: [
-        Plot.rectY(
-          group.map((r) => ({ error: r.error, model: r.model ?? "model" })),
-          Plot.binX<Plot.RectYOptions>({ y: "count" }, {
-            x: "error",
-            fill: "model",
-            mixBlendMode: "multiply",
-            fillOpacity: 0.6,
-            thresholds: options.bins ?? 40,
-          }),
-        ),
+        // One model: bars; several: frequency polygons, so overlapping models stay visible.
+        several
+          ? Plot.lineY(
+            data,
+            Plot.binX<Plot.LineYOptions>({ y: "count" }, { ...bin, stroke: "model" }),
+          )
+          : Plot.rectY(
+            data,
+            Plot.binX<Plot.RectYOptions>({ y: "count" }, { ...bin, fill: "model" }),
+          ),
         Plot.ruleX([0], { stroke: "#555" }),
         Plot.ruleY([0]),
       ],
-    })
-  );
+    });
+  });
   return new Figure(panels, {
     columns: options.columns ?? 2,
     title: options.title,

@@ -137,3 +137,62 @@ export function returnVsSetting(rows: readonly SweepRow[], options: SweepOptions
   });
   return new Figure(element, { description: `Return vs ${options.setting ?? "setting"}` });
 }
+
+/** One value of a metric for one series at one setting (data size, horizon, ...). */
+export interface MetricRow {
+  series: string;
+  /** The setting (x). */
+  value: number;
+  /** The metric (y). */
+  metric: number;
+  seed?: number;
+}
+
+/** Options of {@linkcode metricVsSetting}. */
+export interface MetricVsSettingOptions extends FigureLayout {
+  /** x label. @default {"setting"} */
+  setting?: string;
+  /** y label. @default {"metric"} */
+  yLabel?: string;
+  /** Logarithmic x axis. @default {false} */
+  logX?: boolean;
+  /** Logarithmic y axis. @default {false} */
+  logY?: boolean;
+}
+
+/**
+ * Any metric vs any setting: dots per seed and a line through the means of each series.
+ *
+ * @example
+ * ```ts
+ * metricVsSetting([{ series: "deterministic", value: 1000, metric: 0.01 }], { setting: "transitions" });
+ * ```
+ */
+export function metricVsSetting(
+  rows: readonly MetricRow[],
+  options: MetricVsSettingOptions = {},
+): Figure {
+  assertRows(rows, "metricVsSetting");
+  const element = plotElement({
+    title: options.title,
+    caption: options.caption,
+    width: options.width ?? 640,
+    height: options.height ?? 320,
+    grid: true,
+    x: { label: options.setting ?? "setting", type: options.logX ? "log" : "linear" },
+    y: {
+      label: options.yLabel ?? "metric",
+      type: options.logY ? "log" : "linear",
+      tickFormat: options.logY ? "~g" : undefined,
+    },
+    color: methodColorScale(rows.map((r) => r.series)),
+    marks: [
+      Plot.dot(rows, { x: "value", y: "metric", fill: "series", r: 3, fillOpacity: 0.5 }),
+      Plot.line(
+        rows,
+        Plot.groupX({ y: "mean" }, { x: "value", y: "metric", stroke: "series", sort: "value" }),
+      ),
+    ],
+  });
+  return new Figure(element, { description: `${options.yLabel ?? "metric"} vs setting` });
+}

@@ -18,6 +18,7 @@ import {
   md,
   mdTable,
   methodColor,
+  metricVsSetting,
   pendulumTrajectory,
   plannedReturn,
   planningTime,
@@ -78,6 +79,12 @@ const figures: Record<string, () => Figure> = {
   predictedVsActual: () => predictedVsActual(predictions, { title: "Predicted vs actual" }),
   errorHistogram: () =>
     errorHistogram(predictions.map((r) => ({ dim: r.dim, error: r.predicted - r.actual }))),
+  errorHistogramSeveralModels: () =>
+    errorHistogram(predictions.map((r, i) => ({
+      dim: r.dim,
+      error: r.predicted - r.actual,
+      model: i % 2 ? "deterministic" : "ensemble",
+    }))),
   rolloutErrorVsHorizon: () =>
     rolloutErrorVsHorizon([1, 5, 10, 20].flatMap((horizon) => [
       { model: "deterministic", horizon, error: 0.01 * horizon },
@@ -131,6 +138,17 @@ const figures: Record<string, () => Figure> = {
       ),
       { threshold: 475 },
     ),
+  metricVsSetting: () =>
+    metricVsSetting(
+      [250, 1000, 4000].map((value) => ({
+        series: "deterministic",
+        value,
+        metric: 1 / value,
+      })),
+      { logX: true, logY: true },
+    ),
+  trainingCurvesValidationOnly: () =>
+    trainingCurves([1, 2, 3].map((epoch) => ({ model: "ensemble", epoch, valLoss: 1 / epoch }))),
   cartPoleStrip: () =>
     cartPoleStrip(Array.from({ length: 30 }, (_, t) => [0.05 * t, 0, 0.01 * t, 0]), {
       title: "CartPole",
@@ -261,4 +279,5 @@ Deno.test("md and mdTable display as text/markdown", () => {
 Deno.test("figure functions reject empty rows", () => {
   assertThrows(() => learningCurve([]), TypeError, "non-empty");
   assertThrows(() => new Figure("<div></div>"), TypeError);
+  assertThrows(() => trainingCurves([{ model: "m", epoch: 1 }]), TypeError);
 });
