@@ -46,6 +46,9 @@ export const TRAIN_FLAGS: Readonly<Record<string, FlagSpec>> = Object.freeze({
   },
   hidden: { kind: "intList", help: "model hidden widths [64,64]" },
   lr: { kind: "number", positive: true, help: "model learning rate [0.001]" },
+  epochs: { kind: "int", min: 1, help: "most model epochs per refit [50]" },
+  patience: { kind: "int", min: 1, help: "early-stopping patience in epochs [5]" },
+  "batch-size": { kind: "int", min: 1, help: "model minibatch size [64]" },
   "ensemble-size": { kind: "int", min: 1, help: "ensemble members [5]" },
   particles: { kind: "int", min: 1, help: "particles per sequence [1]" },
   elites: { kind: "int", min: 1, help: "CEM elites [50]" },
@@ -79,6 +82,9 @@ export function trainOptionsFromArgs(argv: readonly string[]): TrainModelBasedRL
   const agent: Partial<ModelBasedRLAgentOptions> = {};
   if (f.hidden !== undefined) agent.hiddenSizes = f.hidden as number[];
   if (f.lr !== undefined) agent.learningRate = f.lr as number;
+  if (f.epochs !== undefined) agent.trainEpochs = f.epochs as number;
+  if (f.patience !== undefined) agent.patience = f.patience as number;
+  if (f["batch-size"] !== undefined) agent.batchSize = f["batch-size"] as number;
   if (f["ensemble-size"] !== undefined) agent.numModels = f["ensemble-size"] as number;
   if (f.particles !== undefined) agent.particles = f.particles as number;
   if (f.elites !== undefined) agent.numElite = f.elites as number;
