@@ -116,10 +116,6 @@ interface EvalOutcome {
   seconds: number;
 }
 
-function toStepAction(action: EnvAction): number | Float32Array {
-  return action;
-}
-
 /**
  * Runs `episodes` evaluation episodes with the agent's planner on `env` (its own reset
  * stream), returning true env returns. With `stopBelow`, stops once even maximal remaining
@@ -143,7 +139,7 @@ function evaluateAgent(
     let obs = env.reset().observation;
     let ret = 0;
     for (;;) {
-      const step = env.step(toStepAction(agent.act(obs)));
+      const step = env.step(agent.act(obs));
       ret += step.reward;
       obs = step.observation;
       if (step.terminated || step.truncated) break;
@@ -359,11 +355,11 @@ export async function trainModelBasedRL(
     status("warmup");
     while (!stop && envSteps < maxSteps && episode < numEpisodes) {
       const planning = envSteps >= warmupSteps && agent.ready;
-      const action = planning ? agent.act(obs) : agent.randomAction();
-      const step = env.step(toStepAction(action));
+      const action: EnvAction = planning ? agent.act(obs) : agent.randomAction();
+      const step = env.step(action);
       agent.observe({
         state: obs,
-        action: typeof action === "number" ? action : action,
+        action,
         nextState: step.observation,
         reward: step.reward,
         terminated: step.terminated,
