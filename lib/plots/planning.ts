@@ -78,7 +78,7 @@ export function planningTime(
     caption: options.caption,
     width: options.width ?? 640,
     height: options.height ?? 60 + 40 * planners.length,
-    marginLeft: 120,
+    marginLeft: Math.max(60, 10 + 6 * Math.max(...planners.map((p) => p.length))),
     grid: true,
     x: { label: "planning time per step (ms)", type: options.logX ? "log" : "linear" },
     y: { label: null, domain: planners },

@@ -176,7 +176,7 @@ export function stepsToSolveFigure(
     caption: options.caption,
     width: options.width ?? 640,
     height: options.height ?? Math.max(120, 40 + 36 * new Set(rows.map((r) => r.method)).size),
-    marginLeft: 170,
+    marginLeft: Math.max(60, 10 + 6 * Math.max(...labelled.map((r) => r.label.length))),
     grid: true,
     x: { type: options.logX ? "log" : "linear", label: "real environment steps to solve" },
     y: { label: null, domain: [...new Set(labelled.map((r) => r.label))] },
