@@ -291,13 +291,22 @@ function runInWorker(job: CompareJob, onProgress: (p: JobProgress) => void): Pro
   });
 }
 
-/** The Deno, V8 and TypeScript versions plus the git commit, if readable. */
+/**
+ * The Deno, V8 and TypeScript versions plus the git commit, if readable (`+uncommitted` when
+ * `lib/` differs from it).
+ */
 function hostVersions(): Record<string, string | null> {
   let commit: string | null = null;
   try {
     const out = new Deno.Command("git", { args: ["rev-parse", "HEAD"], stderr: "null" })
       .outputSync();
     if (out.success) commit = new TextDecoder().decode(out.stdout).trim();
+    const status = new Deno.Command("git", {
+      args: ["status", "--porcelain", "lib"],
+      stderr: "null",
+    })
+      .outputSync();
+    if (commit !== null && status.success && status.stdout.length > 0) commit += "+uncommitted";
   } catch {
     commit = null;
   }
@@ -339,6 +348,8 @@ export async function runComparison(options: CompareOptions): Promise<Comparison
     budgets[m] = m === "mbrl" ? options.budgetMbrl ?? 5000 : options.budgetMf ?? 100000;
   }
   Deno.mkdirSync(options.outDir, { recursive: true });
+  // Read before the runs: the commit (and tree state) the runs start from.
+  const host = hostVersions();
   const jobs: CompareJob[] = [];
   // Slowest first (DQN, then MBRL, then PPO) so the pool ends with short jobs.
   const order: CompareMethod[] = ["dqn", "mbrl", "ppo"];
@@ -391,7 +402,7 @@ export async function runComparison(options: CompareOptions): Promise<Comparison
   });
   await Promise.all(pool);
   const first = results.find((r) => !r.reused) ?? results[0]!;
-  const versions = { ...hostVersions(), tfjs: first.tfjs, backend: first.backend };
+  const versions = { ...host, tfjs: first.tfjs, backend: first.backend };
   const comparison = buildComparison(results, {
     envId,
     seeds,
