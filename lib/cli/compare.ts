@@ -138,14 +138,12 @@ export async function writeComparisonFigures(dir: string): Promise<string[]> {
     logX: true,
     threshold: comparison.threshold,
     title: `${comparison.envId}: evaluation return vs real environment steps`,
-    caption: "Greedy 10-episode evaluation means. A seed stops when it solves; its last " +
-      "evaluation is carried forward.",
+    caption: "Evaluation means; a solved seed stops and its last value is carried forward.",
   });
   const solve = stepsToSolveFigure(steps, {
     logX: true,
     title: "Real environment steps to solve (evaluation mean >= " + comparison.threshold + ")",
-    caption: "One dot per solved seed, tick at the median of the solved seeds; unsolved seeds " +
-      "are counted in the labels (and as the budget in comparison.json).",
+    caption: "Dots: solved seeds; tick: median of the solved seeds.",
   });
   const clock = wallClockVsSamples(wall.filter((r) => r.envSteps > 0), {
     log: true,
