@@ -141,6 +141,19 @@ function stack(blocks: Block[], columns: number, gap: number): Block {
   return { body: parts.join(""), width, height: Math.max(0, y - gap) };
 }
 
+/**
+ * Rounds decimals in attribute values (coordinates, path data) to 2 places: Plot writes
+ * positions like `334.99999999999994`, which triples file sizes for sub-pixel precision no
+ * one sees. Text content (tick labels) is left alone.
+ */
+function compactNumbers(svg: string): string {
+  return svg.replace(
+    /="([^"]*)"/g,
+    (_, value: string) =>
+      `="${value.replace(/-?\d+\.\d{3,}/g, (n) => String(Number(Number(n).toFixed(2))))}"`,
+  );
+}
+
 /** Options of {@linkcode toStandaloneSvg}. */
 export interface ComposeOptions {
   /** Columns of the grid when several elements are given. @default {2} */
@@ -182,9 +195,11 @@ export function toStandaloneSvg(
   const pad = 10;
   const width = Math.ceil(content.width) + 2 * pad;
   const height = Math.ceil(content.height) + 2 * pad;
-  return `<svg xmlns="${SVG_NS}" xmlns:xlink="${XLINK_NS}" width="${width}" height="${height}"` +
-    ` viewBox="0 0 ${width} ${height}" font-family="${FONT}" font-size="10"` +
-    ` style="background: white; color: black">` +
-    `<rect width="100%" height="100%" fill="white" aria-hidden="true"/>` +
-    `<g transform="translate(${pad},${pad})">${content.body}</g></svg>`;
+  return compactNumbers(
+    `<svg xmlns="${SVG_NS}" xmlns:xlink="${XLINK_NS}" width="${width}" height="${height}"` +
+      ` viewBox="0 0 ${width} ${height}" font-family="${FONT}" font-size="10"` +
+      ` style="background: white; color: black">` +
+      `<rect width="100%" height="100%" fill="white" aria-hidden="true"/>` +
+      `<g transform="translate(${pad},${pad})">${content.body}</g></svg>`,
+  );
 }

@@ -1,6 +1,7 @@
 import {
   assert,
   assertEquals,
+  assertFalse,
   assertGreater,
   assertStringIncludes,
   assertThrows,
@@ -174,6 +175,8 @@ for (const [name, make] of Object.entries(figures)) {
     assertGreater(Number(parsed.rootAttributes.height), 0);
     assertGreater(parsed.marks, 0);
     assert(!parsed.elements.some((e) => /^(figure|div|span|h2|h3|figcaption)$/i.test(e)));
+    // Coordinates are rounded to 2 decimals (Plot writes 334.99999999999994).
+    assertFalse(/="[^"]*\d\.\d{3,}/.test(svg));
     const bundle = figure[jupyterDisplay]();
     assertEquals(Object.keys(bundle).sort(), ["image/svg+xml", "text/plain"]);
     assertEquals(bundle["image/svg+xml"], svg);
