@@ -129,8 +129,44 @@ def concatenate(nb):
     return ('/// <reference lib="deno.unstable" />\nexport {};\n' + "\n".join(parts))
 
 
+FUNCTION_STATEMENT = re.compile(
+    r"^(?:export\s+)?(?:(?:async\s+)?function\b|(?:const|let|var)\s+[\w$]+\s*(?::[^=]+)?=\s*"
+    r"(?:async\s*)?(?:\([^)]*\)|[\w$]+)\s*(?::\s*[^=]+)?=>)")
+
+
+def top_level_statements(source):
+    """The cell's statements that start at column 0 (continuation lines are indented or close
+    brackets), as text."""
+    statements = []
+    for line in source.splitlines():
+        starts = line[:1] not in ("", " ", "\t", "}", ")", "]", ".", "?", ":", "|", "&", "+", "-",
+                                  "`")
+        if starts or not statements:
+            statements.append(line)
+        else:
+            statements[-1] += "\n" + line
+    return statements
+
+
+def stale_cfg_reads(nb):
+    """Top-level functions that read `cfg`: every cell redefines `cfg` and the kernel keeps one
+    global binding, so such a function called later sees a later cell's `cfg`."""
+    problems = []
+    for index, cell in enumerate(code_cells(nb)):
+        for statement in top_level_statements(cell.source):
+            if FUNCTION_STATEMENT.match(statement) and re.search(r"(?<![\w$.])cfg\b", statement):
+                first = statement.splitlines()[0]
+                problems.append(f"code cell {index}: {first.strip()[:80]}")
+    return problems
+
+
 def typecheck(path):
     nb = nbformat.read(path, as_version=4)
+    stale = stale_cfg_reads(nb)
+    if stale:
+        print("\n".join(stale))
+        sys.exit(f"{path.name}: a top-level function reads `cfg`, which later cells redefine; "
+                 "copy the values it needs first (`const { gain } = cfg;`)")
     temp = path.with_name(f".check_{path.stem}.ts")
     temp.write_text(concatenate(nb))
     try:
