@@ -10,3 +10,5 @@ export * from "./least_squares_dynamics.ts";
 export * from "./shooting_mpc.ts";
 export * from "./buffer_demo.ts";
 export * from "./model_demo.ts";
+export * from "./mbrl_demo.ts";
+export * from "./compare_demo.ts";

@@ -15,3 +15,4 @@ export * from "./models.ts";
 export * from "./buffer.ts";
 export * from "./planning.ts";
 export * from "./env.ts";
+export * from "./mbrl.ts";

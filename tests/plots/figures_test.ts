@@ -25,9 +25,11 @@ import {
   planningTime,
   plotElement,
   predictedVsActual,
+  refitLoss,
   returnHistogram,
   returnVsSetting,
   rolloutErrorVsHorizon,
+  runReturns,
   samplingHistogram,
   stepsToSolveFigure,
   trainingCurves,
@@ -56,6 +58,17 @@ const predictions = dims.flatMap((dim) =>
 
 /** Every figure function with small synthetic rows. */
 const figures: Record<string, () => Figure> = {
+  runReturns: () =>
+    runReturns([
+      { run: "on", envSteps: 10, return: 20, kind: "evaluation" },
+      { run: "on", envSteps: 30, return: 480, kind: "evaluation" },
+      { run: "off", envSteps: 25, return: 60, kind: "mpc" },
+    ], { solved: [{ run: "on", envSteps: 30 }], reference: { value: 22, label: "random" } }),
+  refitLoss: () =>
+    refitLoss([
+      { run: "on", envSteps: 10, valLoss: 0.3 },
+      { run: "on", envSteps: 20, valLoss: 0.05 },
+    ]),
   learningCurve: () => learningCurve(learning, { logX: true, band: "iqr", title: "Learning" }),
   stepsToSolveFigure: () =>
     stepsToSolveFigure([
