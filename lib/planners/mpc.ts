@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { envMetadata, isEnvId } from "../envs/registry.ts";
 import type { EnvId, EnvRules, Space } from "../envs/types.ts";
 import type { DynamicsModel, Propagation } from "../models/types.ts";
 import { Rng } from "../rng.ts";
@@ -45,11 +46,17 @@ export interface PlanStatsSummary {
 export interface MpcOptions {
   /** The model planned with (learned, or a {@linkcode TrueDynamicsModel}). */
   dynamicsModel: DynamicsModel;
-  /** The env's action space (what `getAction` returns an element of). */
-  actionSpace: Space;
-  /** The env's true reward and termination rules; needed unless both sources are `"model"`. */
+  /**
+   * The env's action space (what `getAction` returns an element of).
+   * @default {the space of `envId`}
+   */
+  actionSpace?: Space;
+  /**
+   * The env's true reward and termination rules; needed unless both sources are `"model"`.
+   * @default {the rules of `envId`}
+   */
   rules?: EnvRules;
-  /** The env id, for its default shaping. */
+  /** The env id: default action space, rules and shaping. */
   envId?: EnvId | string;
   /** Planning horizon. @default {10} */
   horizon?: number;
@@ -111,10 +118,11 @@ export abstract class MpcPlanner {
       rng: Rng;
     }) => SequenceOptimizer,
   ) {
+    const meta = isEnvId(options.envId) ? envMetadata(options.envId) : undefined;
     const {
       dynamicsModel,
-      actionSpace,
-      rules,
+      actionSpace = meta?.actionSpace,
+      rules = meta?.rules,
       envId,
       horizon = 10,
       numSamples = 1000,
@@ -130,6 +138,9 @@ export abstract class MpcPlanner {
     } = options;
     assertPositiveInt(horizon, "horizon");
     assertPositiveInt(numSamples, "numSamples");
+    if (actionSpace === undefined) {
+      throw new TypeError("Expected actionSpace or a known envId but found neither");
+    }
     this.horizon = horizon;
     this.numSamples = numSamples;
     this.#adapter = makeActionAdapter(actionSpace, { mode: actionMode, actionBounds });
@@ -219,8 +230,8 @@ export type RandomShootingMpcOptions = MpcOptions;
  *
  * @example
  * ```ts
- * const mpc = new RandomShootingMPC({ dynamicsModel, actionSpace, rules: cartPoleRules,
- *   envId: "CartPole-v1", horizon: 10, numSamples: 1000 });
+ * const mpc = new RandomShootingMPC({ dynamicsModel, envId: "CartPole-v1", horizon: 10,
+ *   numSamples: 1000 });
  * const action = mpc.getAction(observation);
  * ```
  */

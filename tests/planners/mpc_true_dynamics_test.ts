@@ -50,7 +50,15 @@ Deno.test("with the true dynamics, CEM (continuous u, sign picks the push) keeps
 });
 
 Deno.test("with the true dynamics, discrete-native random shooting keeps CartPole up", () => {
-  const mpc = new RandomShootingMPC(options(2, { actionMode: "discrete" }));
+  // The env id alone supplies the action space, the true rules and the default shaping.
+  const mpc = new RandomShootingMPC({
+    dynamicsModel: new TrueDynamicsModel({ env: new CartPoleEnv() }),
+    envId: "CartPole-v1",
+    numSamples: 100,
+    actionMode: "discrete",
+    rng: new Rng(2).stream("planner"),
+  });
+  assertEquals(mpc.horizon, 10);
   assertEquals(episodeReturn((obs) => mpc.getAction(obs) as number, 2), 500);
 });
 
@@ -78,7 +86,7 @@ Deno.test("MPC classes validate their settings with clear RangeErrors", () => {
     "shaping",
   );
   assertThrows(
-    () => new RandomShootingMPC({ ...options(0), rules: undefined }),
+    () => new RandomShootingMPC({ ...options(0), envId: undefined, rules: undefined }),
     RangeError,
     "rules",
   );
