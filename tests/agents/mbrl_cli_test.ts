@@ -62,3 +62,38 @@ Deno.test("flags map onto the loop's options", () => {
   assertEquals(options.shaping, false);
   assertEquals(options.agent?.hiddenSizes, [32, 32]);
 });
+
+Deno.test("a tiny run writes its folder to --out and ends with one line of JSON summary", async () => {
+  const out = await Deno.makeTempDir();
+  const { code, stdout } = await run([
+    "--seed",
+    "0",
+    "--max-steps",
+    "110",
+    "--warmup",
+    "100",
+    "--samples",
+    "30",
+    "--horizon",
+    "5",
+    "--hidden",
+    "16,16",
+    "--epochs",
+    "5",
+    "--eval-episodes",
+    "1",
+    "--run-id",
+    "cli",
+    "--out",
+    out,
+  ]);
+  assertEquals(code, 0);
+  const lines = stdout.trim().split("\n");
+  const summary = JSON.parse(lines.at(-1)!);
+  for (const key of ["envId", "seed", "envSteps", "solved", "stepsToSolve", "finalEvalMean"]) {
+    assertEquals(key in summary, true, key);
+  }
+  assertEquals(summary.envId, "CartPole-v1");
+  const written = JSON.parse(Deno.readTextFileSync(`${out}/cli/summary.json`));
+  assertEquals(written, summary);
+});
