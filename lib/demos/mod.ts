@@ -1,13 +1,11 @@
 /**
- * Small, readable demonstrations the notebooks call: playing episodes, a least-squares
- * dynamics model, random-shooting MPC on plain numbers, buffer filling and sampling
- * summaries. Re-exports only.
+ * Small, readable demonstrations the notebooks call: playing episodes, checks of a
+ * next-state predictor, buffer filling and sampling summaries, planner and model rows. Re-exports only.
  *
  * @module
  */
 export * from "./episode.ts";
-export * from "./least_squares_dynamics.ts";
-export * from "./shooting_mpc.ts";
+export * from "./prediction_checks.ts";
 export * from "./buffer_demo.ts";
 export * from "./model_demo.ts";
 export * from "./mbrl_demo.ts";

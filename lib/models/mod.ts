@@ -1,6 +1,6 @@
 /**
  * Learned dynamics models: normaliser, single probabilistic/deterministic network, bootstrapped
- * ensemble, factory and save/load, and model evaluation. Re-exports only.
+ * ensemble, a linear least-squares model, factory and save/load, and model evaluation. Re-exports only.
  *
  * @module
  */
@@ -15,5 +15,6 @@ export {
 } from "./base_dynamics_model.ts";
 export * from "./probabilistic_model.ts";
 export * from "./ensemble_model.ts";
+export * from "./linear_dynamics_model.ts";
 export * from "./factory.ts";
 export * from "./evaluate_model.ts";

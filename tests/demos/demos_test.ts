@@ -13,17 +13,17 @@ import {
   countSummary,
   indexCounts,
   isWeightRows,
-  LeastSquaresDynamics,
   openLoopErrors,
   pendulumRows,
+  planEpisode,
   playEpisode,
   predictionErrors,
   randomPolicyReturns,
-  shootingEpisode,
-  trueStepPredictor,
   uniformRandomPolicy,
 } from "../../lib/demos/mod.ts";
 import { makeEnv } from "../../lib/envs/mod.ts";
+import { LinearDynamicsModel } from "../../lib/models/mod.ts";
+import { RandomShootingMPC, TrueDynamicsModel } from "../../lib/planners/mod.ts";
 import { PrioritizedReplayBuffer, ReplayBuffer } from "../../lib/buffer/mod.ts";
 import { Rng } from "../../lib/rng.ts";
 import type { TransitionBatch } from "../../lib/buffer/types.ts";
@@ -91,25 +91,26 @@ function linearBatch(n: number, rng: Rng): TransitionBatch {
   };
 }
 
-Deno.test("LeastSquaresDynamics recovers a linear system", () => {
+Deno.test("predictionErrors is ~0 for a linear model fitted to a linear system", async () => {
   const rng = new Rng(4);
-  const model = LeastSquaresDynamics.fit(linearBatch(500, rng));
+  const model = new LinearDynamicsModel({ stateDim: 2, actionDim: 1 });
+  await model.train(linearBatch(500, rng));
   const test = linearBatch(50, rng);
-  const predicted = model.predict(test.states, test.actions, test.size);
-  for (let i = 0; i < predicted.length; i++) {
-    assertAlmostEquals(predicted[i]!, test.nextStates[i]!, 1e-4);
-  }
-  const errors = predictionErrors((s, a, n) => model.predict(s, a, n), test);
+  const errors = predictionErrors((s, a) => model.predict(s, a).mean, test);
+  assertEquals(errors.length, 50);
   assertLess(Math.max(...errors), 1e-4);
+  const biased = (s: Float32Array, a: Float32Array) => model.predict(s, a).mean.map((v) => v + 1);
+  for (const e of predictionErrors(biased, test)) assertAlmostEquals(e, Math.SQRT2, 1e-3);
 });
 
 Deno.test("openLoopErrors is ~0 for the true dynamics and grows for a biased model", () => {
   const episodes = collectRandomEpisodes("CartPole-v1", { steps: 200, seed: 1 });
-  const truth = trueStepPredictor("CartPole-v1");
+  const model = new TrueDynamicsModel({ env: makeEnv("CartPole-v1") });
+  const truth = (s: Float32Array, a: Float32Array) => model.predict(s, a).mean;
   const exact = openLoopErrors(truth, episodes, { horizons: [1, 5] });
   for (const row of exact) assertLess(row.error, 1e-5);
   const biased = (s: Float32Array, a: Float32Array, n: number) => {
-    const next = truth(s, a, n);
+    const next = truth(s, a);
     for (let i = 0; i < n; i++) next[i * 4 + 1]! += 0.01;
     return next;
   };
@@ -117,29 +118,29 @@ Deno.test("openLoopErrors is ~0 for the true dynamics and grows for a biased mod
   assertGreater(h5!.error, h1!.error);
 });
 
-Deno.test("trueStepPredictor matches the env and rejects envs whose observation is not the state", () => {
-  const env = makeEnv("CartPole-v1");
-  const s = env.reset({ seed: 5 }).observation;
-  const next = env.step(0).observation;
-  const predicted = trueStepPredictor("CartPole-v1")(s, new Float32Array([0]), 1);
-  assertEquals(Array.from(predicted), Array.from(next));
-  assertThrows(() => trueStepPredictor("Pendulum-v1"), TypeError);
-});
-
-Deno.test("shootingEpisode with the true dynamics balances far longer than random play", () => {
-  const { episode, plannedReturns, planMs } = shootingEpisode(
-    "CartPole-v1",
-    trueStepPredictor("CartPole-v1"),
-    { horizon: 8, samples: 40, stateCost: [0, 0, 1, 0], seed: 0, maxSteps: 100 },
-  );
+Deno.test("planEpisode with random shooting on the true dynamics records every step's stats", () => {
+  const planner = new RandomShootingMPC({
+    dynamicsModel: new TrueDynamicsModel({ env: makeEnv("CartPole-v1") }),
+    envId: "CartPole-v1",
+    actionMode: "discrete",
+    horizon: 8,
+    numSamples: 40,
+    shaping: { weights: [0, 0, 1, 0] },
+    rng: new Rng(0).stream("planner"),
+  });
+  const steps: number[] = [];
+  const { episode, stats } = planEpisode(makeEnv("CartPole-v1"), planner, {
+    seed: 0,
+    maxSteps: 100,
+    onStep: (step) => steps.push(step),
+  });
   assertEquals(episode.length, 100);
-  assertEquals(plannedReturns.length, 100);
-  assertEquals(planMs.length, 100);
-  assertThrows(() => shootingEpisode("Pendulum-v1", trueStepPredictor("CartPole-v1")), TypeError);
-  assertThrows(
-    () => shootingEpisode("CartPole-v1", trueStepPredictor("CartPole-v1"), { horizon: 0 }),
-    RangeError,
-  );
+  assertEquals(stats.length, 100);
+  assertEquals(steps, Array.from({ length: 100 }, (_, i) => i));
+  for (const s of stats) assertEquals(s.modelEvaluations, 40 * 8);
+  // Random play falls within 100 steps from this seed: the length above is the planner's doing.
+  const rng = new Rng(0);
+  assertLess(playEpisode(makeEnv("CartPole-v1"), () => rng.int(2), { seed: 0 }).length, 100);
 });
 
 Deno.test("collectRandomEpisodes fills a buffer with every transition", () => {

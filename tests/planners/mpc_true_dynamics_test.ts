@@ -1,5 +1,6 @@
 import { assertEquals, assertGreater, assertThrows } from "@std/assert";
 import { CartPoleEnv, cartPoleRules } from "../../lib/envs/cart_pole.ts";
+import { makeEnv } from "../../lib/envs/registry.ts";
 import {
   CEM_MPC,
   type MpcOptions,
@@ -60,6 +61,19 @@ Deno.test("with the true dynamics, discrete-native random shooting keeps CartPol
   });
   assertEquals(mpc.horizon, 10);
   assertEquals(episodeReturn((obs) => mpc.getAction(obs) as number, 2), 500);
+});
+
+Deno.test("TrueDynamicsModel matches the env step and rejects envs whose observation is not the state", () => {
+  const env = new CartPoleEnv();
+  const s = env.reset({ seed: 5 }).observation;
+  const next = env.step(0);
+  const predicted = new TrueDynamicsModel({ env: new CartPoleEnv() }).predict(
+    s,
+    Float32Array.of(0),
+  );
+  assertEquals(Array.from(predicted.mean), Array.from(next.observation));
+  assertEquals(Array.from(predicted.reward), [next.reward]);
+  assertThrows(() => new TrueDynamicsModel({ env: makeEnv("Pendulum-v1") }), TypeError);
 });
 
 Deno.test("a random policy falls within 100 steps: the true-dynamics tests can fail", () => {
