@@ -26,7 +26,7 @@ import { LinearDynamicsModel } from "../../lib/models/mod.ts";
 import { RandomShootingMPC, TrueDynamicsModel } from "../../lib/planners/mod.ts";
 import { PrioritizedReplayBuffer, ReplayBuffer } from "../../lib/buffer/mod.ts";
 import { Rng } from "../../lib/rng.ts";
-import type { TransitionBatch } from "../../lib/buffer/types.ts";
+import { linearSystem } from "../models/helpers.ts";
 
 Deno.test("playEpisode records length + 1 states and ends where the env does", () => {
   const env = makeEnv("CartPole-v1");
@@ -66,41 +66,15 @@ Deno.test("randomPolicyReturns is reproducible from its seed", () => {
   for (const row of a) assertEquals(row.return, row.length);
 });
 
-/** Transitions of a known linear system s' = s + A s + b a + c. */
-function linearBatch(n: number, rng: Rng): TransitionBatch {
-  const states = new Float32Array(n * 2);
-  const actions = new Float32Array(n);
-  const nextStates = new Float32Array(n * 2);
-  for (let i = 0; i < n; i++) {
-    const [x, v] = [rng.normal(), rng.normal()];
-    const a = rng.int(2);
-    states.set([x, v], i * 2);
-    actions[i] = a;
-    nextStates.set([x + 0.1 * v + 0.01, v - 0.2 * x + 0.5 * a], i * 2);
-  }
-  return {
-    size: n,
-    stateDim: 2,
-    actionDim: 1,
-    states,
-    actions,
-    nextStates,
-    rewards: new Float32Array(n),
-    terminated: new Uint8Array(n),
-    truncated: new Uint8Array(n),
-  };
-}
-
 Deno.test("predictionErrors is ~0 for a linear model fitted to a linear system", async () => {
-  const rng = new Rng(4);
-  const model = new LinearDynamicsModel({ stateDim: 2, actionDim: 1 });
-  await model.train(linearBatch(500, rng));
-  const test = linearBatch(50, rng);
+  const model = new LinearDynamicsModel({ stateDim: 3, actionDim: 1 });
+  await model.train(linearSystem(500, 4));
+  const test = linearSystem(50, 5);
   const errors = predictionErrors((s, a) => model.predict(s, a).mean, test);
   assertEquals(errors.length, 50);
   assertLess(Math.max(...errors), 1e-4);
   const biased = (s: Float32Array, a: Float32Array) => model.predict(s, a).mean.map((v) => v + 1);
-  for (const e of predictionErrors(biased, test)) assertAlmostEquals(e, Math.SQRT2, 1e-3);
+  for (const e of predictionErrors(biased, test)) assertAlmostEquals(e, Math.sqrt(3), 1e-3);
 });
 
 Deno.test("openLoopErrors is ~0 for the true dynamics and grows for a biased model", () => {
