@@ -23,12 +23,11 @@ import * as tf from "@tensorflow/tfjs";
 import { ReplayBuffer } from "../buffer/replay_buffer.ts";
 import type { TransitionBatch } from "../buffer/types.ts";
 import { makeEnv } from "../envs/mod.ts";
-import type { EnvId } from "../envs/types.ts";
-import { Rng } from "../rng.ts";
 import { Adam } from "../nn/adam.ts";
 import { Mlp } from "../nn/mlp.ts";
-import { makeRunId, runDirIn, type RunSummary, RunWriter } from "../experiment/run_writer.ts";
-import { argmaxRows, type BaselineProgress, evaluateBatched } from "./policy_eval.ts";
+import type { RunSummary } from "../experiment/run_writer.ts";
+import { assertPositiveIntegers, BaselineRun, type BaselineRunOptions } from "./baseline_run.ts";
+import { argmaxRows } from "./policy_eval.ts";
 
 /** DQN hyperparameters. Defaults: RL Baselines3 Zoo, `dqn.yml`, `CartPole-v1`. */
 export interface DqnConfig {
@@ -91,30 +90,14 @@ export const DQN_ZOO_CARTPOLE: Readonly<DqnConfig> = Object.freeze({
   adamEpsilon: 1e-8,
 });
 
-/** Options of {@linkcode trainDQN}. */
-export interface TrainDqnOptions {
-  /** Environment (discrete actions). @default {"CartPole-v1"} */
-  envName?: EnvId;
-  /** One seed for everything: env resets, exploration, buffer sampling, initial weights. */
-  seed: number;
-  /** Real environment steps to train for. @default {100000} */
-  maxSteps?: number;
-  /** Evaluate every this many env steps (a multiple of `trainFreq` keeps it aligned). @default {1024} */
-  evalEvery?: number;
-  /** Greedy episodes per evaluation. @default {10} */
-  evalEpisodes?: number;
-  /** Evaluation mean that counts as solved. @default {475} */
-  solvedThreshold?: number;
-  /** Stop at the first evaluation that reaches `solvedThreshold`. @default {true} */
-  stopWhenSolved?: boolean;
-  /** Parent folder of the run folder; no files are written when left out. */
-  outDir?: string;
-  /** The run folder's name under `outDir`. @default {makeRunId("dqn", seed)} */
-  runId?: string;
+/**
+ * Options of {@linkcode trainDQN}: the shared ones, with `seed` feeding env resets,
+ * exploration, buffer sampling and initial weights. Evaluations run when the step count
+ * reaches a multiple of `evalEvery` (a multiple of `trainFreq` keeps them aligned).
+ */
+export interface TrainDqnOptions extends BaselineRunOptions {
   /** Overrides of the Zoo hyperparameters. @default {DQN_ZOO_CARTPOLE} */
   config?: Partial<DqnConfig>;
-  /** Called after every evaluation. */
-  onProgress?: (progress: BaselineProgress) => void;
 }
 
 /** What {@linkcode trainDQN} returns: the run summary plus the run folder and loss history. */
@@ -136,21 +119,15 @@ export function dqnEpsilon(step: number, config: Readonly<DqnConfig>): number {
 }
 
 function checkOptions(maxSteps: number, evalEvery: number, config: Readonly<DqnConfig>): void {
-  for (
-    const [name, value] of [
-      ["maxSteps", maxSteps],
-      ["evalEvery", evalEvery],
-      ["batchSize", config.batchSize],
-      ["bufferSize", config.bufferSize],
-      ["trainFreq", config.trainFreq],
-      ["gradientSteps", config.gradientSteps],
-      ["targetUpdateInterval", config.targetUpdateInterval],
-    ] as const
-  ) {
-    if (!Number.isSafeInteger(value) || value <= 0) {
-      throw new RangeError(`Expected ${name} to be a positive integer but found ${value}`);
-    }
-  }
+  assertPositiveIntegers([
+    ["maxSteps", maxSteps],
+    ["evalEvery", evalEvery],
+    ["batchSize", config.batchSize],
+    ["bufferSize", config.bufferSize],
+    ["trainFreq", config.trainFreq],
+    ["gradientSteps", config.gradientSteps],
+    ["targetUpdateInterval", config.targetUpdateInterval],
+  ]);
 }
 
 /**
@@ -215,22 +192,13 @@ export function dqnGradientStep(
  * @throws {RangeError} on non-positive step counts or sizes.
  */
 export async function trainDQN(options: TrainDqnOptions): Promise<DqnResult> {
-  const envName = options.envName ?? "CartPole-v1";
-  const seed = options.seed;
-  const maxSteps = options.maxSteps ?? 100_000;
-  const evalEvery = options.evalEvery ?? 1024;
-  const evalEpisodes = options.evalEpisodes ?? 10;
-  const threshold = options.solvedThreshold ?? 475;
-  const stopWhenSolved = options.stopWhenSolved ?? true;
   const config: DqnConfig = { ...DQN_ZOO_CARTPOLE, ...options.config };
-  checkOptions(maxSteps, evalEvery, config);
-  const started = performance.now();
+  checkOptions(options.maxSteps ?? 100_000, options.evalEvery ?? 1024, config);
+  const run = new BaselineRun("dqn", { ...options, config });
+  const { envName, maxSteps, evalEvery, root } = run;
 
   // Seeding in one place: each consumer gets its own named stream.
-  const root = new Rng(seed);
   const env = makeEnv(envName, { rng: root.stream("env") });
-  const evalEnvs = Array.from({ length: evalEpisodes }, () => makeEnv(envName));
-  const evalRng = root.stream("eval");
   const exploreRng = root.stream("explore");
   if (env.actionSpace.kind !== "discrete") {
     throw new TypeError(`Expected a discrete action space for DQN but found ${envName}`);
@@ -256,11 +224,6 @@ export async function trainDQN(options: TrainDqnOptions): Promise<DqnResult> {
     clipNorm: config.maxGradNorm,
   });
 
-  const writer = options.outDir === undefined ? null : RunWriter.create(
-    runDirIn(options.outDir, options.runId ?? makeRunId("dqn", seed)),
-    { method: "dqn", envId: envName, seed, maxSteps, evalEvery, evalEpisodes, threshold, config },
-  );
-
   /** Greedy actions for a batch of observations (`[n * obsDim]`). */
   const greedy = (observations: Float32Array, n: number): Int32Array => {
     const q = tf.tidy(() => online.forward(tf.tensor2d(observations, [n, obsDim])));
@@ -270,9 +233,6 @@ export async function trainDQN(options: TrainDqnOptions): Promise<DqnResult> {
   };
 
   const lossHistory: number[] = [];
-  const evals: { envSteps: number; mean: number }[] = [];
-  let stepsToSolve: number | null = null;
-  let episodes = 0;
   let episodeReturn = 0;
   let episodeLength = 0;
   let targetStale = false;
@@ -301,15 +261,7 @@ export async function trainDQN(options: TrainDqnOptions): Promise<DqnResult> {
     episodeLength += 1;
     obs = result.observation;
     if (result.terminated || result.truncated) {
-      episodes += 1;
-      writer?.append({
-        kind: "episode",
-        episode: episodes,
-        envSteps: step,
-        return: episodeReturn,
-        length: episodeLength,
-        epsilon,
-      });
+      run.episode(step, episodeReturn, episodeLength, { epsilon });
       episodeReturn = 0;
       episodeLength = 0;
       obs = env.reset().observation;
@@ -341,45 +293,14 @@ export async function trainDQN(options: TrainDqnOptions): Promise<DqnResult> {
 
     // 4. Evaluate greedily (evaluation steps are not counted in envSteps).
     if (step % evalEvery === 0 || step === maxSteps) {
-      const evaluation = evaluateBatched(evalEnvs, greedy, evalRng);
-      evals.push({ envSteps: step, mean: evaluation.mean });
-      writer?.append({
-        kind: "eval",
-        envSteps: step,
-        evalReturnMean: evaluation.mean,
-        evalReturnStd: evaluation.std,
-        evalEpisodes,
-        wallSeconds: (performance.now() - started) / 1000,
-        lossMean: lossHistory.at(-1) ?? null,
-        epsilon,
-      });
-      options.onProgress?.({ envSteps: step, maxSteps, episodes, lastEvalMean: evaluation.mean });
-      if (evaluation.mean >= threshold && stepsToSolve === null) {
-        stepsToSolve = step;
-        if (stopWhenSolved) break;
-      }
-      // Let the event loop breathe (worker messages, progress output).
-      await new Promise((resolve) => setTimeout(resolve, 0));
+      const extra = { lossMean: lossHistory.at(-1) ?? null, epsilon };
+      if (await run.evaluate(step, greedy, extra)) break;
     }
   }
 
-  const summary: RunSummary = {
-    envId: envName,
-    method: "dqn",
-    seed,
-    envSteps: step,
-    solved: stepsToSolve !== null,
-    stepsToSolve,
-    finalEvalMean: evals.at(-1)?.mean ?? null,
-    wallSeconds: (performance.now() - started) / 1000,
-    backend: tf.getBackend(),
-    tfjs: tf.version_core,
-    episodes,
-    gradientSteps: optimizer.iterations,
-  };
-  writer?.writeSummary(summary);
+  const summary: RunSummary = run.finish(step, { gradientSteps: optimizer.iterations });
   online.dispose();
   target.dispose();
   optimizer.dispose();
-  return { ...summary, runDir: writer?.dir ?? null, lossHistory, evals };
+  return { ...summary, runDir: run.writer?.dir ?? null, lossHistory, evals: run.evals };
 }

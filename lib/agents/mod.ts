@@ -2,6 +2,7 @@
 export * from "./dqn.ts";
 export * from "./ppo.ts";
 export * from "./policy_eval.ts";
+export * from "./baseline_run.ts";
 export * from "./mbrl_agent.ts";
 export * from "./mbrl_loop.ts";
 export {};

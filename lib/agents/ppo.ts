@@ -21,12 +21,13 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { makeEnv } from "../envs/mod.ts";
-import type { Env, EnvId } from "../envs/types.ts";
-import { Rng } from "../rng.ts";
+import type { Env } from "../envs/types.ts";
+import type { Rng } from "../rng.ts";
 import { Adam } from "../nn/adam.ts";
 import { Mlp } from "../nn/mlp.ts";
-import { makeRunId, runDirIn, type RunSummary, RunWriter } from "../experiment/run_writer.ts";
-import { argmaxRows, type BaselineProgress, evaluateBatched } from "./policy_eval.ts";
+import type { RunSummary } from "../experiment/run_writer.ts";
+import { assertPositiveIntegers, BaselineRun, type BaselineRunOptions } from "./baseline_run.ts";
+import { argmaxRows } from "./policy_eval.ts";
 
 /** PPO hyperparameters. Defaults: RL Baselines3 Zoo `ppo.yml` `CartPole-v1`, else SB3's. */
 export interface PpoConfig {
@@ -81,30 +82,14 @@ export const PPO_ZOO_CARTPOLE: Readonly<PpoConfig> = Object.freeze({
   adamEpsilon: 1e-5,
 });
 
-/** Options of {@linkcode trainPPO}. */
-export interface TrainPpoOptions {
-  /** Environment (discrete actions). @default {"CartPole-v1"} */
-  envName?: EnvId;
-  /** One seed for everything: env resets, action sampling, minibatch order, initial weights. */
-  seed: number;
-  /** Real environment steps to train for (all envs together; never exceeded). @default {100000} */
-  maxSteps?: number;
-  /** Evaluate after the update that crosses each multiple of this many env steps. @default {1024} */
-  evalEvery?: number;
-  /** Greedy episodes per evaluation. @default {10} */
-  evalEpisodes?: number;
-  /** Evaluation mean that counts as solved. @default {475} */
-  solvedThreshold?: number;
-  /** Stop at the first evaluation that reaches `solvedThreshold`. @default {true} */
-  stopWhenSolved?: boolean;
-  /** Parent folder of the run folder; no files are written when left out. */
-  outDir?: string;
-  /** The run folder's name under `outDir`. @default {makeRunId("ppo", seed)} */
-  runId?: string;
+/**
+ * Options of {@linkcode trainPPO}: the shared ones, with `seed` feeding env resets, action
+ * sampling, minibatch order and initial weights. `maxSteps` counts all envs together;
+ * evaluations run after the update that crosses each multiple of `evalEvery`.
+ */
+export interface TrainPpoOptions extends BaselineRunOptions {
   /** Overrides of the Zoo hyperparameters. @default {PPO_ZOO_CARTPOLE} */
   config?: Partial<PpoConfig>;
-  /** Called after every evaluation. */
-  onProgress?: (progress: BaselineProgress) => void;
 }
 
 /** Mean losses of one PPO update's epochs. */
@@ -295,20 +280,14 @@ export function ppoUpdate(
 }
 
 function checkOptions(maxSteps: number, evalEvery: number, config: Readonly<PpoConfig>): void {
-  for (
-    const [name, value] of [
-      ["maxSteps", maxSteps],
-      ["evalEvery", evalEvery],
-      ["numEnvs", config.numEnvs],
-      ["nSteps", config.nSteps],
-      ["batchSize", config.batchSize],
-      ["nEpochs", config.nEpochs],
-    ] as const
-  ) {
-    if (!Number.isSafeInteger(value) || value <= 0) {
-      throw new RangeError(`Expected ${name} to be a positive integer but found ${value}`);
-    }
-  }
+  assertPositiveIntegers([
+    ["maxSteps", maxSteps],
+    ["evalEvery", evalEvery],
+    ["numEnvs", config.numEnvs],
+    ["nSteps", config.nSteps],
+    ["batchSize", config.batchSize],
+    ["nEpochs", config.nEpochs],
+  ]);
   if (maxSteps < config.numEnvs * config.nSteps) {
     throw new RangeError(
       `Expected maxSteps to be at least numEnvs * nSteps (${config.numEnvs * config.nSteps}) ` +
@@ -331,25 +310,16 @@ function checkOptions(maxSteps: number, evalEvery: number, config: Readonly<PpoC
  * @throws {RangeError} on non-positive sizes or a budget smaller than one rollout.
  */
 export async function trainPPO(options: TrainPpoOptions): Promise<PpoResult> {
-  const envName = options.envName ?? "CartPole-v1";
-  const seed = options.seed;
-  const maxSteps = options.maxSteps ?? 100_000;
-  const evalEvery = options.evalEvery ?? 1024;
-  const evalEpisodes = options.evalEpisodes ?? 10;
-  const threshold = options.solvedThreshold ?? 475;
-  const stopWhenSolved = options.stopWhenSolved ?? true;
   const config: PpoConfig = { ...PPO_ZOO_CARTPOLE, ...options.config };
-  checkOptions(maxSteps, evalEvery, config);
-  const started = performance.now();
+  checkOptions(options.maxSteps ?? 100_000, options.evalEvery ?? 1024, config);
+  const run = new BaselineRun("ppo", { ...options, config });
+  const { envName, maxSteps, evalEvery, root } = run;
 
   // Seeding in one place: each consumer gets its own named stream.
-  const root = new Rng(seed);
   const envs: Env[] = Array.from(
     { length: config.numEnvs },
     (_, e) => makeEnv(envName, { rng: root.stream(`env${e}`) }),
   );
-  const evalEnvs = Array.from({ length: evalEpisodes }, () => makeEnv(envName));
-  const evalRng = root.stream("eval");
   const actionRng = root.stream("actions");
   const minibatchRng = root.stream("minibatch");
   const first = envs[0]!;
@@ -360,10 +330,6 @@ export async function trainPPO(options: TrainPpoOptions): Promise<PpoResult> {
   const k = first.actionSpace.n;
   const net = makeActorCritic(obsDim, k, { config, rng: root.stream("init") });
 
-  const writer = options.outDir === undefined ? null : RunWriter.create(
-    runDirIn(options.outDir, options.runId ?? makeRunId("ppo", seed)),
-    { method: "ppo", envId: envName, seed, maxSteps, evalEvery, evalEpisodes, threshold, config },
-  );
   const greedy = (observations: Float32Array, n: number): Int32Array =>
     argmaxRows(policyOutputs(net, observations, n).logits, n, k);
 
@@ -377,9 +343,6 @@ export async function trainPPO(options: TrainPpoOptions): Promise<PpoResult> {
   const epLength = new Int32Array(E);
   const probs = new Float64Array(k);
   const updates: PpoResult["updates"] = [];
-  const evals: { envSteps: number; mean: number }[] = [];
-  let stepsToSolve: number | null = null;
-  let episodes = 0;
   let envSteps = 0;
 
   while (envSteps + n <= maxSteps) {
@@ -422,14 +385,7 @@ export async function trainPPO(options: TrainPpoOptions): Promise<PpoResult> {
         const done = step.terminated || step.truncated;
         episodeStarts[e] = done ? 1 : 0;
         if (done) {
-          episodes += 1;
-          writer?.append({
-            kind: "episode",
-            episode: episodes,
-            envSteps: envSteps + (t + 1) * E,
-            return: epReturn[e]!,
-            length: epLength[e]!,
-          });
+          run.episode(envSteps + (t + 1) * E, epReturn[e]!, epLength[e]!);
           epReturn[e] = 0;
           epLength[e] = 0;
           obs.set(envs[e]!.reset().observation, e * obsDim);
@@ -473,46 +429,19 @@ export async function trainPPO(options: TrainPpoOptions): Promise<PpoResult> {
     const crossed = Math.floor(envSteps / evalEvery) > Math.floor((envSteps - n) / evalEvery);
     const last = envSteps + n > maxSteps;
     if (crossed || last) {
-      const evaluation = evaluateBatched(evalEnvs, greedy, evalRng);
-      evals.push({ envSteps, mean: evaluation.mean });
-      writer?.append({
-        kind: "eval",
-        envSteps,
-        evalReturnMean: evaluation.mean,
-        evalReturnStd: evaluation.std,
-        evalEpisodes,
-        wallSeconds: (performance.now() - started) / 1000,
+      const extra = {
         valueLoss: stats.valueLoss.at(-1)!,
         policyLoss: stats.policyLoss.at(-1)!,
         entropy: stats.entropy,
         clipFraction: stats.clipFraction,
-      });
-      options.onProgress?.({ envSteps, maxSteps, episodes, lastEvalMean: evaluation.mean });
-      if (evaluation.mean >= threshold && stepsToSolve === null) {
-        stepsToSolve = envSteps;
-        if (stopWhenSolved) break;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 0));
+      };
+      if (await run.evaluate(envSteps, greedy, extra)) break;
     }
   }
 
-  const summary: RunSummary = {
-    envId: envName,
-    method: "ppo",
-    seed,
-    envSteps,
-    solved: stepsToSolve !== null,
-    stepsToSolve,
-    finalEvalMean: evals.at(-1)?.mean ?? null,
-    wallSeconds: (performance.now() - started) / 1000,
-    backend: tf.getBackend(),
-    tfjs: tf.version_core,
-    episodes,
-    updates: updates.length,
-  };
-  writer?.writeSummary(summary);
+  const summary: RunSummary = run.finish(envSteps, { updates: updates.length });
   net.actor.dispose();
   net.critic.dispose();
   net.optimizer.dispose();
-  return { ...summary, runDir: writer?.dir ?? null, updates, evals };
+  return { ...summary, runDir: run.writer?.dir ?? null, updates, evals: run.evals };
 }
