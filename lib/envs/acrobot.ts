@@ -5,13 +5,7 @@
  * @module
  */
 import type { Rng } from "../rng.ts";
-import {
-  assertBatch,
-  ClassicControlEnv,
-  type EnvOptions,
-  float32Box,
-  resetBounds,
-} from "./classic_env.ts";
+import { ClassicControlEnv, defineRules, float32Box, resetBounds } from "./classic_env.ts";
 import type { BoxSpace, DiscreteSpace, EnvRules, ResetOptions } from "./types.ts";
 
 const DT = 0.2;
@@ -133,11 +127,6 @@ export class AcrobotEnv extends ClassicControlEnv {
   readonly stateDim = 4;
   #state = [0, 0, 0, 0];
 
-  /** @param options seed or stream for resets without a seed */
-  constructor(options: EnvOptions = {}) {
-    super(options);
-  }
-
   /** The observation of a state: `[cos t1, sin t1, cos t2, sin t2, dt1, dt2]` as float32. */
   static observe(state: ArrayLike<number>): Float32Array {
     const t1 = state[0]!;
@@ -202,23 +191,14 @@ export const ACROBOT_ACTION_SPACE: DiscreteSpace = Object.freeze({ kind: "discre
  * next observation (equal to the env's test except within float32 rounding of the boundary);
  * reward 0 on a terminating transition and -1 otherwise.
  */
-export const acrobotRules: EnvRules = Object.freeze({
-  observationDim: 6,
-  reward(
-    observations: Float32Array,
-    actions: Float32Array,
-    nextObservations: Float32Array,
-    n: number,
-  ): Float32Array {
-    assertBatch("observations", observations, n, 6);
-    assertBatch("actions", actions, n, 1);
+export const acrobotRules: EnvRules = defineRules(6, {
+  reward(_observations, _actions, nextObservations, n) {
     const done = acrobotRules.terminated(nextObservations, n);
     const out = new Float32Array(n);
     for (let i = 0; i < n; i++) out[i] = done[i] ? 0 : -1;
     return out;
   },
-  terminated(nextObservations: Float32Array, n: number): Uint8Array {
-    assertBatch("nextObservations", nextObservations, n, 6);
+  terminated(nextObservations, n) {
     const out = new Uint8Array(n);
     for (let i = 0; i < n; i++) {
       const c1 = nextObservations[i * 6]!;

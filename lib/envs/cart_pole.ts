@@ -5,9 +5,8 @@
  */
 import type { Rng } from "../rng.ts";
 import {
-  assertBatch,
   ClassicControlEnv,
-  type EnvOptions,
+  defineRules,
   float32Box,
   resetBounds,
   uniformState,
@@ -77,11 +76,6 @@ export class CartPoleEnv extends ClassicControlEnv {
   readonly stateDim = 4;
   #state = [0, 0, 0, 0];
 
-  /** @param options seed or stream for resets without a seed */
-  constructor(options: EnvOptions = {}) {
-    super(options);
-  }
-
   /** The observation of a state: each component rounded to float32. */
   static observe(state: ArrayLike<number>): Float32Array {
     return Float32Array.from(state);
@@ -129,21 +123,11 @@ export const CART_POLE_ACTION_SPACE: DiscreteSpace = Object.freeze({ kind: "disc
  * next observation (the env tests the float64 state; the float32 observation can disagree only
  * within half a float32 ulp of a threshold).
  */
-export const cartPoleRules: EnvRules = Object.freeze({
-  observationDim: 4,
-  reward(
-    observations: Float32Array,
-    actions: Float32Array,
-    nextObservations: Float32Array,
-    n: number,
-  ): Float32Array {
-    assertBatch("observations", observations, n, 4);
-    assertBatch("actions", actions, n, 1);
-    assertBatch("nextObservations", nextObservations, n, 4);
+export const cartPoleRules: EnvRules = defineRules(4, {
+  reward(_observations, _actions, _nextObservations, n) {
     return new Float32Array(n).fill(1);
   },
-  terminated(nextObservations: Float32Array, n: number): Uint8Array {
-    assertBatch("nextObservations", nextObservations, n, 4);
+  terminated(nextObservations, n) {
     const out = new Uint8Array(n);
     for (let i = 0; i < n; i++) {
       out[i] = cartPoleTerminal(nextObservations[i * 4]!, nextObservations[i * 4 + 2]!) ? 1 : 0;

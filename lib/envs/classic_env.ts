@@ -10,6 +10,7 @@ import type {
   BoxSpace,
   Env,
   EnvId,
+  EnvRules,
   ResetOptions,
   ResetResult,
   Space,
@@ -96,6 +97,44 @@ export function assertBatch(name: string, batch: ArrayLike<number>, n: number, d
       `Expected ${name} to have length ${n * dim} (${n} rows of ${dim}) but found ${batch.length}`,
     );
   }
+}
+
+/**
+ * An env's batched rules with the batch shapes checked once here: `reward` sees
+ * `observations` and `nextObservations` of `[n * observationDim]` and actions `[n * 1]`,
+ * `terminated` sees `nextObservations` of `[n * observationDim]`; a wrong length or `n` is a
+ * `RangeError` before either runs.
+ *
+ * @example
+ * ```ts
+ * const rules = defineRules(2, {
+ *   reward: (_obs, _actions, _next, n) => new Float32Array(n).fill(-1),
+ *   terminated: (next, n) => new Uint8Array(n),
+ * });
+ * ```
+ */
+export function defineRules(
+  observationDim: number,
+  checked: Pick<EnvRules, "reward" | "terminated">,
+): EnvRules {
+  return Object.freeze({
+    observationDim,
+    reward(
+      observations: Float32Array,
+      actions: Float32Array,
+      nextObservations: Float32Array,
+      n: number,
+    ): Float32Array {
+      assertBatch("observations", observations, n, observationDim);
+      assertBatch("actions", actions, n, 1);
+      assertBatch("nextObservations", nextObservations, n, observationDim);
+      return checked.reward(observations, actions, nextObservations, n);
+    },
+    terminated(nextObservations: Float32Array, n: number): Uint8Array {
+      assertBatch("nextObservations", nextObservations, n, observationDim);
+      return checked.terminated(nextObservations, n);
+    },
+  });
 }
 
 /** A Box space of float32 bounds (the values are rounded to float32 as Gymnasium stores them). */

@@ -4,13 +4,7 @@
  * @module
  */
 import type { Rng } from "../rng.ts";
-import {
-  assertBatch,
-  ClassicControlEnv,
-  type EnvOptions,
-  float32Box,
-  resetBounds,
-} from "./classic_env.ts";
+import { ClassicControlEnv, defineRules, float32Box, resetBounds } from "./classic_env.ts";
 import type { BoxSpace, DiscreteSpace, EnvRules, ResetOptions } from "./types.ts";
 
 const MIN_POSITION = -1.2;
@@ -47,11 +41,6 @@ export class MountainCarEnv extends ClassicControlEnv {
   readonly stateDim = 2;
   #position = 0;
   #velocity = 0;
-
-  /** @param options seed or stream for resets without a seed */
-  constructor(options: EnvOptions = {}) {
-    super(options);
-  }
 
   /** The observation of a state: each component rounded to float32. */
   static observe(state: ArrayLike<number>): Float32Array {
@@ -109,21 +98,11 @@ export const MOUNTAIN_CAR_ACTION_SPACE: DiscreteSpace = Object.freeze({ kind: "d
  * terminated when the next observation has `position >= 0.5` and `velocity >= 0` (exactly
  * the env's test: 0.5 and 0 are float32 values, so rounding the state cannot change it).
  */
-export const mountainCarRules: EnvRules = Object.freeze({
-  observationDim: 2,
-  reward(
-    observations: Float32Array,
-    actions: Float32Array,
-    nextObservations: Float32Array,
-    n: number,
-  ): Float32Array {
-    assertBatch("observations", observations, n, 2);
-    assertBatch("actions", actions, n, 1);
-    assertBatch("nextObservations", nextObservations, n, 2);
+export const mountainCarRules: EnvRules = defineRules(2, {
+  reward(_observations, _actions, _nextObservations, n) {
     return new Float32Array(n).fill(-1);
   },
-  terminated(nextObservations: Float32Array, n: number): Uint8Array {
-    assertBatch("nextObservations", nextObservations, n, 2);
+  terminated(nextObservations, n) {
     const out = new Uint8Array(n);
     for (let i = 0; i < n; i++) {
       const position = nextObservations[i * 2]!;

@@ -6,13 +6,7 @@
  * @module
  */
 import type { Rng } from "../rng.ts";
-import {
-  assertBatch,
-  ClassicControlEnv,
-  type EnvOptions,
-  float32Box,
-  resetBounds,
-} from "./classic_env.ts";
+import { ClassicControlEnv, defineRules, float32Box, resetBounds } from "./classic_env.ts";
 import { MOUNTAIN_CAR_OBSERVATION_SPACE } from "./mountain_car.ts";
 import type { BoxSpace, EnvRules, ResetOptions } from "./types.ts";
 
@@ -61,11 +55,6 @@ export class MountainCarContinuousEnv extends ClassicControlEnv {
   #velocity = 0;
   /** True when Gymnasium's state array would be float32 (after a step). */
   #float32State = false;
-
-  /** @param options seed or stream for resets without a seed */
-  constructor(options: EnvOptions = {}) {
-    super(options);
-  }
 
   /** The observation of a state: each component rounded to float32. */
   static observe(state: ArrayLike<number>): Float32Array {
@@ -139,16 +128,8 @@ export const MOUNTAIN_CAR_CONTINUOUS_ACTION_SPACE: BoxSpace = float32Box([MIN_AC
  * (the env's float32 test); reward `100` if terminated, minus `0.1 a^2` with the unclipped
  * float32 action.
  */
-export const mountainCarContinuousRules: EnvRules = Object.freeze({
-  observationDim: 2,
-  reward(
-    observations: Float32Array,
-    actions: Float32Array,
-    nextObservations: Float32Array,
-    n: number,
-  ): Float32Array {
-    assertBatch("observations", observations, n, 2);
-    assertBatch("actions", actions, n, 1);
+export const mountainCarContinuousRules: EnvRules = defineRules(2, {
+  reward(_observations, actions, nextObservations, n) {
     const done = mountainCarContinuousRules.terminated(nextObservations, n);
     const out = new Float32Array(n);
     for (let i = 0; i < n; i++) {
@@ -157,8 +138,7 @@ export const mountainCarContinuousRules: EnvRules = Object.freeze({
     }
     return out;
   },
-  terminated(nextObservations: Float32Array, n: number): Uint8Array {
-    assertBatch("nextObservations", nextObservations, n, 2);
+  terminated(nextObservations, n) {
     const out = new Uint8Array(n);
     for (let i = 0; i < n; i++) {
       const position = nextObservations[i * 2]!;

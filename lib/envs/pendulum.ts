@@ -5,7 +5,7 @@
  * @module
  */
 import type { Rng } from "../rng.ts";
-import { assertBatch, ClassicControlEnv, type EnvOptions, float32Box } from "./classic_env.ts";
+import { ClassicControlEnv, defineRules, float32Box } from "./classic_env.ts";
 import type { BoxSpace, EnvRules, ResetOptions } from "./types.ts";
 
 const MAX_SPEED = 8;
@@ -67,11 +67,6 @@ export class PendulumEnv extends ClassicControlEnv {
   readonly stateDim = 2;
   #theta = 0;
   #thetaDot = 0;
-
-  /** @param options seed or stream for resets without a seed */
-  constructor(options: EnvOptions = {}) {
-    super(options);
-  }
 
   /** The observation of a state `[theta, thetaDot]`: `[cos, sin, thetaDot]` as float32. */
   static observe(state: ArrayLike<number>): Float32Array {
@@ -144,17 +139,8 @@ export const PENDULUM_ACTION_SPACE: BoxSpace = float32Box([-MAX_TORQUE], [MAX_TO
  * of the observation BEFORE the step and `u` the clipped torque (equal to the env's reward up
  * to the float32 rounding of the observation); never terminates.
  */
-export const pendulumRules: EnvRules = Object.freeze({
-  observationDim: 3,
-  reward(
-    observations: Float32Array,
-    actions: Float32Array,
-    nextObservations: Float32Array,
-    n: number,
-  ): Float32Array {
-    assertBatch("observations", observations, n, 3);
-    assertBatch("actions", actions, n, 1);
-    assertBatch("nextObservations", nextObservations, n, 3);
+export const pendulumRules: EnvRules = defineRules(3, {
+  reward(observations, actions, _nextObservations, n) {
     const out = new Float32Array(n);
     for (let i = 0; i < n; i++) {
       const angle = Math.atan2(observations[i * 3 + 1]!, observations[i * 3]!);
@@ -164,8 +150,7 @@ export const pendulumRules: EnvRules = Object.freeze({
     }
     return out;
   },
-  terminated(nextObservations: Float32Array, n: number): Uint8Array {
-    assertBatch("nextObservations", nextObservations, n, 3);
+  terminated(_nextObservations, n) {
     return new Uint8Array(n);
   },
 });
