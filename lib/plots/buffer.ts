@@ -5,7 +5,7 @@
  */
 import * as Plot from "@observablehq/plot";
 import { methodColorScale } from "./colors.ts";
-import type { FigureLayout } from "./common.ts";
+import { type FigureLayout, figureLayout } from "./common.ts";
 import { plotElement } from "./document.ts";
 import { Figure } from "./figure.ts";
 import { assertRows } from "./stats.ts";
@@ -33,10 +33,7 @@ export function samplingHistogram(
   assertRows(rows, "samplingHistogram");
   const samplers = [...new Set(rows.map((r) => r.sampler))];
   const element = plotElement({
-    title: options.title,
-    caption: options.caption,
-    width: options.width ?? 640,
-    height: options.height ?? 60 + 120 * samplers.length,
+    ...figureLayout(options, { height: 60 + 120 * samplers.length }),
     marginRight: 90,
     x: { label: "buffer index" },
     y: { label: "times sampled", grid: true },
@@ -79,10 +76,7 @@ export interface IsWeightRow {
 export function isWeights(rows: readonly IsWeightRow[], options: FigureLayout = {}): Figure {
   assertRows(rows, "isWeights");
   const element = plotElement({
-    title: options.title,
-    caption: options.caption,
-    width: options.width ?? 640,
-    height: options.height ?? 320,
+    ...figureLayout(options, { height: 320 }),
     grid: true,
     x: { label: "priority", type: "log" },
     y: { label: "importance-sampling weight" },

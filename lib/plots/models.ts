@@ -6,7 +6,7 @@
  */
 import * as Plot from "@observablehq/plot";
 import { methodColorScale } from "./colors.ts";
-import type { FigureLayout } from "./common.ts";
+import { type FigureLayout, figureLayout, logOrLinear } from "./common.ts";
 import { plotElement } from "./document.ts";
 import { Figure } from "./figure.ts";
 import { assertRows, groupBy } from "./stats.ts";
@@ -52,18 +52,11 @@ export function trainingCurves(
     val.length > 0 ? "dashed: validation" : "",
   ];
   const element = plotElement({
-    title: options.title,
+    ...figureLayout(options, { height: 320 }),
     subtitle: parts.filter((p) => p !== "").join(", "),
-    caption: options.caption,
-    width: options.width ?? 640,
-    height: options.height ?? 320,
     grid: true,
     x: { label: "epoch" },
-    y: {
-      type: logY ? "log" : "linear",
-      label: options.yLabel ?? "loss",
-      tickFormat: logY ? "~g" : undefined,
-    },
+    y: logOrLinear(options.yLabel ?? "loss", logY),
     color: methodColorScale(rows.map((r) => r.model)),
     marks: [
       Plot.line(train, { x: "epoch", y: "trainLoss", stroke: "model" }),
@@ -236,17 +229,10 @@ export function rolloutErrorVsHorizon(
   const { logY = true } = options;
   const kept = rows.filter((r) => (logY ? r.error > 0 : Number.isFinite(r.error)));
   const element = plotElement({
-    title: options.title,
-    caption: options.caption,
-    width: options.width ?? 640,
-    height: options.height ?? 320,
+    ...figureLayout(options, { height: 320 }),
     grid: true,
     x: { label: "rollout horizon (steps)" },
-    y: {
-      type: logY ? "log" : "linear",
-      label: options.yLabel ?? "rollout error",
-      tickFormat: logY ? "~g" : undefined,
-    },
+    y: logOrLinear(options.yLabel ?? "rollout error", logY),
     color: methodColorScale(rows.map((r) => r.model)),
     marks: [
       Plot.line(kept, {
@@ -287,11 +273,8 @@ export function calibration(
 ): Figure {
   assertRows(rows, "calibration");
   const element = plotElement({
-    title: options.title,
+    ...figureLayout(options, { height: 380, width: 420 }),
     subtitle: "below the diagonal: over-confident",
-    caption: options.caption,
-    width: options.width ?? 420,
-    height: options.height ?? 380,
     grid: true,
     x: { label: "nominal coverage", domain: [0, 1] },
     y: { label: "observed coverage", domain: [0, 1] },

@@ -5,7 +5,7 @@
  */
 import * as Plot from "@observablehq/plot";
 import { methodColorScale } from "./colors.ts";
-import type { FigureLayout } from "./common.ts";
+import { type FigureLayout, figureLayout, logOrLinear } from "./common.ts";
 import { plotElement } from "./document.ts";
 import { Figure } from "./figure.ts";
 import { assertRows } from "./stats.ts";
@@ -32,10 +32,7 @@ export function plannedReturn(
 ): Figure {
   assertRows(rows, "plannedReturn");
   const element = plotElement({
-    title: options.title,
-    caption: options.caption,
-    width: options.width ?? 640,
-    height: options.height ?? 300,
+    ...figureLayout(options, { height: 300 }),
     grid: true,
     marginLeft: 50,
     x: { label: "real step" },
@@ -74,10 +71,7 @@ export function planningTime(
   assertRows(rows, "planningTime");
   const planners = [...new Set(rows.map((r) => r.planner))];
   const element = plotElement({
-    title: options.title,
-    caption: options.caption,
-    width: options.width ?? 640,
-    height: options.height ?? 60 + 40 * planners.length,
+    ...figureLayout(options, { height: 60 + 40 * planners.length }),
     marginLeft: Math.max(60, 10 + 6 * Math.max(...planners.map((p) => p.length))),
     grid: true,
     x: { label: "planning time per step (ms)", type: options.logX ? "log" : "linear" },
@@ -119,10 +113,7 @@ export interface SweepOptions extends FigureLayout {
 export function returnVsSetting(rows: readonly SweepRow[], options: SweepOptions = {}): Figure {
   assertRows(rows, "returnVsSetting");
   const element = plotElement({
-    title: options.title,
-    caption: options.caption,
-    width: options.width ?? 640,
-    height: options.height ?? 320,
+    ...figureLayout(options, { height: 320 }),
     grid: true,
     x: { label: options.setting ?? "setting", type: options.logX ? "log" : "linear" },
     y: { label: options.yLabel ?? "episode return" },
@@ -174,17 +165,10 @@ export function metricVsSetting(
 ): Figure {
   assertRows(rows, "metricVsSetting");
   const element = plotElement({
-    title: options.title,
-    caption: options.caption,
-    width: options.width ?? 640,
-    height: options.height ?? 320,
+    ...figureLayout(options, { height: 320 }),
     grid: true,
     x: { label: options.setting ?? "setting", type: options.logX ? "log" : "linear" },
-    y: {
-      label: options.yLabel ?? "metric",
-      type: options.logY ? "log" : "linear",
-      tickFormat: options.logY ? "~g" : undefined,
-    },
+    y: logOrLinear(options.yLabel ?? "metric", options.logY),
     color: methodColorScale(rows.map((r) => r.series)),
     marks: [
       Plot.dot(rows, { x: "value", y: "metric", fill: "series", r: 3, fillOpacity: 0.5 }),

@@ -5,7 +5,7 @@
  */
 import * as Plot from "@observablehq/plot";
 import { methodColorScale } from "./colors.ts";
-import type { FigureLayout } from "./common.ts";
+import { type FigureLayout, figureLayout } from "./common.ts";
 import { plotElement } from "./document.ts";
 import { Figure } from "./figure.ts";
 import { assertRows, groupBy, median, quantile } from "./stats.ts";
@@ -95,11 +95,8 @@ export function learningCurve(
   const methods = summary.map((r) => r.method);
   const bandName = band === "iqr" ? "interquartile range" : "min-max";
   const element = plotElement({
-    title: options.title,
+    ...figureLayout(options, { height: 360 }),
     subtitle: `median across seeds, band: ${bandName}`,
-    caption: options.caption,
-    width: options.width ?? 640,
-    height: options.height ?? 360,
     grid: true,
     x: { type: logX ? "log" : "linear", label: "real environment steps" },
     y: { label: options.yLabel ?? "evaluation return" },
@@ -172,10 +169,9 @@ export function stepsToSolveFigure(
     median: median(g.map((r) => r.stepsToSolve as number)),
   }));
   const element = plotElement({
-    title: options.title,
-    caption: options.caption,
-    width: options.width ?? 640,
-    height: options.height ?? Math.max(120, 40 + 36 * new Set(rows.map((r) => r.method)).size),
+    ...figureLayout(options, {
+      height: Math.max(120, 40 + 36 * new Set(rows.map((r) => r.method)).size),
+    }),
     marginLeft: Math.max(60, 10 + 6 * Math.max(...labelled.map((r) => r.label.length))),
     grid: true,
     x: { type: options.logX ? "log" : "linear", label: "real environment steps to solve" },
@@ -227,10 +223,7 @@ export function wallClockVsSamples(
   assertRows(rows, "wallClockVsSamples");
   const type = options.log ? "log" : "linear";
   const element = plotElement({
-    title: options.title,
-    caption: options.caption,
-    width: options.width ?? 640,
-    height: options.height ?? 320,
+    ...figureLayout(options, { height: 320 }),
     grid: true,
     x: { type, label: "real environment steps" },
     y: { type, label: "wall clock (s)" },
@@ -281,10 +274,7 @@ export function returnHistogram(
     mean: g.reduce((a, r) => a + r.return, 0) / g.length,
   }));
   const element = plotElement({
-    title: options.title,
-    caption: options.caption,
-    width: options.width ?? 640,
-    height: options.height ?? 50 + 110 * policies.length,
+    ...figureLayout(options, { height: 50 + 110 * policies.length }),
     marginRight: 110,
     x: { label: "episode return" },
     y: { label: "episodes", grid: true },
