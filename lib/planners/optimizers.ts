@@ -174,6 +174,118 @@ function checkWarmStart(warm: Float32Array | undefined, length: number): void {
   }
 }
 
+/**
+ * What the three optimisers share: the resolved common options, the reused sample buffer
+ * `[numSamples * H * A]` and the `horizon`/`actionDim`/`kind` getters.
+ */
+abstract class OptimizerBase {
+  /** The resolved common options. */
+  protected readonly c: Common;
+  /** Sampled sequences, reused across calls. */
+  protected readonly buffer: Float32Array;
+
+  /** @throws {RangeError} on a non-positive horizon or sample count, or bad bounds. */
+  constructor(options: BaseOptimizerOptions) {
+    this.c = resolveCommon(options);
+    this.buffer = new Float32Array(this.c.numSamples * this.c.horizon * this.c.actionDim);
+  }
+
+  /** Planning horizon `H`. */
+  get horizon(): number {
+    return this.c.horizon;
+  }
+  /** Width `A` of one step. */
+  get actionDim(): number {
+    return this.c.actionDim;
+  }
+  /** Continuous or categorical search. */
+  get kind(): ActionKind {
+    return this.c.kind;
+  }
+}
+
+/** Options the iterative, distribution-refitting optimisers (CEM, MPPI) share. */
+interface DistributionOptions extends BaseOptimizerOptions {
+  /** Categorical only: the smallest probability any action keeps after an update. */
+  minProbability?: number;
+  /** Categorical only: how far the shifted warm start is pulled back towards uniform. */
+  shiftBlend?: number;
+}
+
+/**
+ * CEM's and MPPI's shared part: the categorical floor and shift blend, the initial
+ * distribution, the warm-start shift, and `optimize` dispatching on the search kind.
+ */
+abstract class DistributionOptimizer extends OptimizerBase {
+  /** Categorical only: the smallest probability after an update (0 when continuous). */
+  protected readonly minProbability: number;
+  /** Categorical only: the pull of the shifted warm start towards uniform. */
+  protected readonly shiftBlend: number;
+
+  /** @throws {RangeError} on bad common options, `minProbability` or `shiftBlend`. */
+  constructor(options: DistributionOptions) {
+    super(options);
+    const { shiftBlend = 0.5 } = options;
+    const minProbability = options.minProbability ??
+      (this.c.kind === "categorical" ? 0.2 / this.c.categories : 0);
+    if (this.c.kind === "categorical") {
+      assertInRange(minProbability, "minProbability", {
+        low: 0,
+        high: 1 / this.c.categories,
+        closed: true,
+      });
+    }
+    assertInRange(shiftBlend, "shiftBlend", { low: 0, high: 1, closed: true });
+    this.minProbability = minProbability;
+    this.shiftBlend = shiftBlend;
+  }
+
+  /** The initial distribution: the bounds' midpoint, or uniform probabilities. */
+  initialDistribution(): Float32Array {
+    const { horizon, actionDim, kind, categories, low, high } = this.c;
+    if (kind === "categorical") return new Float32Array(horizon * categories).fill(1 / categories);
+    const mean = new Float32Array(horizon * actionDim);
+    for (let j = 0; j < mean.length; j++) {
+      const a = j % actionDim;
+      mean[j] = (low[a]! + high[a]!) / 2;
+    }
+    return mean;
+  }
+
+  /**
+   * Runs `numIterations` rounds of sample, score and update (CEM refits to the elites, MPPI
+   * reweights perturbations).
+   */
+  optimize(objective: SequenceObjective, options: OptimizeOptions = {}): OptimizeResult {
+    return this.c.kind === "categorical"
+      ? this.optimizeCategorical(objective, options)
+      : this.optimizeContinuous(objective, options);
+  }
+
+  /** Continuous: the mean moved one step earlier, the last step the midpoint; categorical:
+   * probabilities moved one step earlier and pulled `shiftBlend` of the way to uniform. */
+  shift(distribution: Float32Array): Float32Array {
+    const { horizon, actionDim, kind, categories } = this.c;
+    if (kind === "categorical") {
+      return shiftProbabilities(distribution, { horizon, k: categories }, this.shiftBlend);
+    }
+    const out = this.initialDistribution();
+    out.set(distribution.subarray(actionDim, horizon * actionDim), 0);
+    return out;
+  }
+
+  /** One call of `optimize` over real-valued sequences. */
+  protected abstract optimizeContinuous(
+    objective: SequenceObjective,
+    options: OptimizeOptions,
+  ): OptimizeResult;
+  /** One call of `optimize` over categorical sequences. */
+  protected abstract optimizeCategorical(
+    objective: SequenceObjective,
+    options: OptimizeOptions,
+  ): OptimizeResult;
+}
+
 /** Options of {@linkcode RandomShootingOptimizer}. */
 export type RandomShootingOptions = BaseOptimizerOptions;
 
@@ -187,33 +299,16 @@ export type RandomShootingOptions = BaseOptimizerOptions;
  * const { sequence } = opt.optimize((seqs, n) => scoreEach(seqs, n));
  * ```
  */
-export class RandomShootingOptimizer implements SequenceOptimizer {
-  #c: Common;
-  #buffer: Float32Array;
-
+export class RandomShootingOptimizer extends OptimizerBase implements SequenceOptimizer {
   /** @throws {RangeError} on a non-positive horizon or sample count, or bad bounds. */
   constructor(options: RandomShootingOptions) {
-    this.#c = resolveCommon(options);
-    this.#buffer = new Float32Array(this.#c.numSamples * this.#c.horizon * this.#c.actionDim);
-  }
-
-  /** Planning horizon `H`. */
-  get horizon(): number {
-    return this.#c.horizon;
-  }
-  /** Width `A` of one step. */
-  get actionDim(): number {
-    return this.#c.actionDim;
-  }
-  /** Continuous or categorical search. */
-  get kind(): ActionKind {
-    return this.#c.kind;
+    super(options);
   }
 
   /** Samples, scores in one batch and returns the best sequence. */
   optimize(objective: SequenceObjective, _options: OptimizeOptions = {}): OptimizeResult {
-    const { numSamples: n, horizon, actionDim, kind, categories, low, high, rng } = this.#c;
-    const seqs = this.#buffer;
+    const { numSamples: n, horizon, actionDim, kind, categories, low, high, rng } = this.c;
+    const seqs = this.buffer;
     if (kind === "categorical") {
       for (let j = 0; j < seqs.length; j++) seqs[j] = rng.int(categories);
     } else {
@@ -236,7 +331,7 @@ export class RandomShootingOptimizer implements SequenceOptimizer {
 
   /** The best sequence moved one step earlier (the last step repeated). */
   shift(distribution: Float32Array): Float32Array {
-    const { horizon, actionDim } = this.#c;
+    const { horizon, actionDim } = this.c;
     const out = new Float32Array(horizon * actionDim);
     out.set(distribution.subarray(actionDim));
     out.set(distribution.subarray((horizon - 1) * actionDim), (horizon - 1) * actionDim);
@@ -281,84 +376,37 @@ export interface CemOptions extends BaseOptimizerOptions {
  * const next = cem.optimize(f, { warmStart: cem.shift(first.distribution) });
  * ```
  */
-export class CemOptimizer implements SequenceOptimizer {
-  #c: Common;
+export class CemOptimizer extends DistributionOptimizer implements SequenceOptimizer {
   #numElite: number;
   #numIterations: number;
   #alpha: number;
-  #minProbability: number;
-  #shiftBlend: number;
-  #buffer: Float32Array;
 
   /** @throws {RangeError} on bad counts, `numElite > numSamples`, or `alpha` outside [0, 1). */
   constructor(options: CemOptions) {
-    this.#c = resolveCommon(options);
+    super(options);
     const {
-      numElite = Math.min(100, this.#c.numSamples),
+      numElite = Math.min(100, this.c.numSamples),
       numIterations = 5,
       alpha = 0.1,
-      shiftBlend = 0.5,
     } = options;
     assertPositiveInt(numElite, "numElite");
-    if (numElite > this.#c.numSamples) {
+    if (numElite > this.c.numSamples) {
       throw new RangeError(
-        `Expected numElite to be at most numSamples (${this.#c.numSamples}) but found ${numElite}`,
+        `Expected numElite to be at most numSamples (${this.c.numSamples}) but found ${numElite}`,
       );
     }
     assertPositiveInt(numIterations, "numIterations");
     assertInRange(alpha, "alpha", { low: 0, high: 1 });
-    const minProbability = options.minProbability ??
-      (this.#c.kind === "categorical" ? 0.2 / this.#c.categories : 0);
-    if (this.#c.kind === "categorical") {
-      assertInRange(minProbability, "minProbability", {
-        low: 0,
-        high: 1 / this.#c.categories,
-        closed: true,
-      });
-    }
-    assertInRange(shiftBlend, "shiftBlend", { low: 0, high: 1, closed: true });
     this.#numElite = numElite;
     this.#numIterations = numIterations;
     this.#alpha = alpha;
-    this.#minProbability = minProbability;
-    this.#shiftBlend = shiftBlend;
-    this.#buffer = new Float32Array(this.#c.numSamples * this.#c.horizon * this.#c.actionDim);
   }
 
-  /** Planning horizon `H`. */
-  get horizon(): number {
-    return this.#c.horizon;
-  }
-  /** Width `A` of one step. */
-  get actionDim(): number {
-    return this.#c.actionDim;
-  }
-  /** Continuous or categorical search. */
-  get kind(): ActionKind {
-    return this.#c.kind;
-  }
-
-  /** The initial distribution: the bounds' midpoint, or uniform probabilities. */
-  initialDistribution(): Float32Array {
-    const { horizon, actionDim, kind, categories, low, high } = this.#c;
-    if (kind === "categorical") return new Float32Array(horizon * categories).fill(1 / categories);
-    const mean = new Float32Array(horizon * actionDim);
-    for (let j = 0; j < mean.length; j++) {
-      const a = j % actionDim;
-      mean[j] = (low[a]! + high[a]!) / 2;
-    }
-    return mean;
-  }
-
-  /** Runs `numIterations` rounds of sample, score, refit. */
-  optimize(objective: SequenceObjective, options: OptimizeOptions = {}): OptimizeResult {
-    return this.#c.kind === "categorical"
-      ? this.#optimizeCategorical(objective, options)
-      : this.#optimizeContinuous(objective, options);
-  }
-
-  #optimizeContinuous(objective: SequenceObjective, options: OptimizeOptions): OptimizeResult {
-    const { numSamples: n, horizon, actionDim, low, high, rng } = this.#c;
+  protected optimizeContinuous(
+    objective: SequenceObjective,
+    options: OptimizeOptions,
+  ): OptimizeResult {
+    const { numSamples: n, horizon, actionDim, low, high, rng } = this.c;
     const width = horizon * actionDim;
     checkWarmStart(options.warmStart, width);
     const mean = options.warmStart?.slice() ?? this.initialDistribution();
@@ -367,7 +415,7 @@ export class CemOptimizer implements SequenceOptimizer {
       const a = j % actionDim;
       variance[j] = (high[a]! - low[a]!) ** 2 / 16;
     }
-    const seqs = this.#buffer;
+    const seqs = this.buffer;
     const alpha = this.#alpha;
     let bestScore = -Infinity;
     let best = mean.slice();
@@ -413,11 +461,14 @@ export class CemOptimizer implements SequenceOptimizer {
     };
   }
 
-  #optimizeCategorical(objective: SequenceObjective, options: OptimizeOptions): OptimizeResult {
-    const { numSamples: n, horizon, categories: k, rng } = this.#c;
+  protected optimizeCategorical(
+    objective: SequenceObjective,
+    options: OptimizeOptions,
+  ): OptimizeResult {
+    const { numSamples: n, horizon, categories: k, rng } = this.c;
     checkWarmStart(options.warmStart, horizon * k);
     const probs = options.warmStart?.slice() ?? this.initialDistribution();
-    const seqs = this.#buffer;
+    const seqs = this.buffer;
     const alpha = this.#alpha;
     let bestScore = -Infinity;
     let best = new Float32Array(horizon);
@@ -437,7 +488,7 @@ export class CemOptimizer implements SequenceOptimizer {
       for (let j = 0; j < probs.length; j++) {
         probs[j] = alpha * probs[j]! + (1 - alpha) * freq[j]! / elites.length;
       }
-      floorProbabilities(probs, k, this.#minProbability);
+      floorProbabilities(probs, k, this.minProbability);
     }
     return {
       sequence: best,
@@ -445,18 +496,6 @@ export class CemOptimizer implements SequenceOptimizer {
       distribution: probs,
       evaluations: n * this.#numIterations,
     };
-  }
-
-  /** Continuous: the mean moved one step earlier, the last step the midpoint; categorical:
-   * probabilities moved one step earlier and pulled `shiftBlend` of the way to uniform. */
-  shift(distribution: Float32Array): Float32Array {
-    const { horizon, actionDim, kind, categories } = this.#c;
-    if (kind === "categorical") {
-      return shiftProbabilities(distribution, { horizon, k: categories }, this.#shiftBlend);
-    }
-    const out = this.initialDistribution();
-    out.set(distribution.subarray(actionDim, horizon * actionDim), 0);
-    return out;
   }
 }
 
@@ -499,76 +538,33 @@ export interface MppiOptions extends BaseOptimizerOptions {
  * result = mppi.optimize(f, { warmStart: mppi.shift(result.distribution) });
  * ```
  */
-export class MppiOptimizer implements SequenceOptimizer {
-  #c: Common;
+export class MppiOptimizer extends DistributionOptimizer implements SequenceOptimizer {
   #temperature: number;
   #noiseSigma: number;
   #noiseBeta: number;
   #alpha: number;
   #numIterations: number;
-  #minProbability: number;
-  #shiftBlend: number;
-  #buffer: Float32Array;
 
   /** @throws {RangeError} on a non-positive temperature or noiseSigma, or bad counts. */
   constructor(options: MppiOptions) {
-    this.#c = resolveCommon(options);
+    super(options);
     const {
       temperature = 1,
       noiseSigma = 0.5,
       noiseBeta = 0.9,
       alpha = 0.1,
       numIterations = 1,
-      shiftBlend = 0.5,
     } = options;
     assertPositive(temperature, "temperature");
     assertPositive(noiseSigma, "noiseSigma");
     assertInRange(noiseBeta, "noiseBeta", { low: 0, high: 1, closed: true });
     assertInRange(alpha, "alpha", { low: 0, high: 1 });
     assertPositiveInt(numIterations, "numIterations");
-    assertInRange(shiftBlend, "shiftBlend", { low: 0, high: 1, closed: true });
-    const minProbability = options.minProbability ??
-      (this.#c.kind === "categorical" ? 0.2 / this.#c.categories : 0);
-    if (this.#c.kind === "categorical") {
-      assertInRange(minProbability, "minProbability", {
-        low: 0,
-        high: 1 / this.#c.categories,
-        closed: true,
-      });
-    }
     this.#temperature = temperature;
     this.#noiseSigma = noiseSigma;
     this.#noiseBeta = noiseBeta;
     this.#alpha = alpha;
     this.#numIterations = numIterations;
-    this.#minProbability = minProbability;
-    this.#shiftBlend = shiftBlend;
-    this.#buffer = new Float32Array(this.#c.numSamples * this.#c.horizon * this.#c.actionDim);
-  }
-
-  /** Planning horizon `H`. */
-  get horizon(): number {
-    return this.#c.horizon;
-  }
-  /** Width `A` of one step. */
-  get actionDim(): number {
-    return this.#c.actionDim;
-  }
-  /** Continuous or categorical search. */
-  get kind(): ActionKind {
-    return this.#c.kind;
-  }
-
-  /** The initial distribution: the bounds' midpoint, or uniform probabilities. */
-  initialDistribution(): Float32Array {
-    const { horizon, actionDim, kind, categories, low, high } = this.#c;
-    if (kind === "categorical") return new Float32Array(horizon * categories).fill(1 / categories);
-    const mean = new Float32Array(horizon * actionDim);
-    for (let j = 0; j < mean.length; j++) {
-      const a = j % actionDim;
-      mean[j] = (low[a]! + high[a]!) / 2;
-    }
-    return mean;
   }
 
   /** Softmax weights of `scores` at this temperature (NaN and -Infinity weigh 0). */
@@ -595,19 +591,15 @@ export class MppiOptimizer implements SequenceOptimizer {
     return { weights, weightedScore };
   }
 
-  /** Runs `numIterations` rounds of perturb, score, reweight. */
-  optimize(objective: SequenceObjective, options: OptimizeOptions = {}): OptimizeResult {
-    return this.#c.kind === "categorical"
-      ? this.#optimizeCategorical(objective, options)
-      : this.#optimizeContinuous(objective, options);
-  }
-
-  #optimizeContinuous(objective: SequenceObjective, options: OptimizeOptions): OptimizeResult {
-    const { numSamples: n, horizon, actionDim, low, high, rng } = this.#c;
+  protected optimizeContinuous(
+    objective: SequenceObjective,
+    options: OptimizeOptions,
+  ): OptimizeResult {
+    const { numSamples: n, horizon, actionDim, low, high, rng } = this.c;
     const width = horizon * actionDim;
     checkWarmStart(options.warmStart, width);
     const mean = options.warmStart?.slice() ?? this.initialDistribution();
-    const seqs = this.#buffer;
+    const seqs = this.buffer;
     const beta = this.#noiseBeta;
     const noise = new Float32Array(width);
     let score = -Infinity;
@@ -642,11 +634,14 @@ export class MppiOptimizer implements SequenceOptimizer {
     };
   }
 
-  #optimizeCategorical(objective: SequenceObjective, options: OptimizeOptions): OptimizeResult {
-    const { numSamples: n, horizon, categories: k, rng } = this.#c;
+  protected optimizeCategorical(
+    objective: SequenceObjective,
+    options: OptimizeOptions,
+  ): OptimizeResult {
+    const { numSamples: n, horizon, categories: k, rng } = this.c;
     checkWarmStart(options.warmStart, horizon * k);
     const probs = options.warmStart?.slice() ?? this.initialDistribution();
-    const seqs = this.#buffer;
+    const seqs = this.buffer;
     let score = -Infinity;
     for (let iter = 0; iter < this.#numIterations; iter++) {
       sampleCategorical(rng, probs, seqs, { n, horizon, k });
@@ -660,7 +655,7 @@ export class MppiOptimizer implements SequenceOptimizer {
       for (let j = 0; j < probs.length; j++) {
         probs[j] = this.#alpha * probs[j]! + (1 - this.#alpha) * freq[j]!;
       }
-      floorProbabilities(probs, k, this.#minProbability);
+      floorProbabilities(probs, k, this.minProbability);
     }
     const sequence = new Float32Array(horizon);
     for (let t = 0; t < horizon; t++) {
@@ -669,17 +664,5 @@ export class MppiOptimizer implements SequenceOptimizer {
       sequence[t] = best;
     }
     return { sequence, score, distribution: probs, evaluations: n * this.#numIterations };
-  }
-
-  /** Continuous: the mean moved one step earlier, the last step the midpoint; categorical:
-   * probabilities moved one step earlier and pulled `shiftBlend` of the way to uniform. */
-  shift(distribution: Float32Array): Float32Array {
-    const { horizon, actionDim, kind, categories } = this.#c;
-    if (kind === "categorical") {
-      return shiftProbabilities(distribution, { horizon, k: categories }, this.#shiftBlend);
-    }
-    const out = this.initialDistribution();
-    out.set(distribution.subarray(actionDim, horizon * actionDim), 0);
-    return out;
   }
 }
