@@ -168,12 +168,6 @@ function floorProbabilities(probs: Float32Array, k: number, floor: number): void
   }
 }
 
-function checkWarmStart(warm: Float32Array | undefined, length: number): void {
-  if (warm !== undefined && warm.length !== length) {
-    throw new RangeError(`Expected warmStart to have ${length} entries but found ${warm.length}`);
-  }
-}
-
 /**
  * What the three optimisers share: the resolved common options, the reused sample buffer
  * `[numSamples * H * A]` and the `horizon`/`actionDim`/`kind` getters.
@@ -250,6 +244,21 @@ abstract class DistributionOptimizer extends OptimizerBase {
       mean[j] = (low[a]! + high[a]!) / 2;
     }
     return mean;
+  }
+
+  /**
+   * The warm start (copied) when given, else the initial distribution.
+   *
+   * @throws {RangeError} when the warm start's length is not the distribution's.
+   */
+  protected startDistribution(options: OptimizeOptions): Float32Array {
+    const { horizon, actionDim, kind, categories } = this.c;
+    const length = horizon * (kind === "categorical" ? categories : actionDim);
+    const warm = options.warmStart;
+    if (warm !== undefined && warm.length !== length) {
+      throw new RangeError(`Expected warmStart to have ${length} entries but found ${warm.length}`);
+    }
+    return warm?.slice() ?? this.initialDistribution();
   }
 
   /**
@@ -408,8 +417,7 @@ export class CemOptimizer extends DistributionOptimizer implements SequenceOptim
   ): OptimizeResult {
     const { numSamples: n, horizon, actionDim, low, high, rng } = this.c;
     const width = horizon * actionDim;
-    checkWarmStart(options.warmStart, width);
-    const mean = options.warmStart?.slice() ?? this.initialDistribution();
+    const mean = this.startDistribution(options);
     const variance = new Float32Array(width);
     for (let j = 0; j < width; j++) {
       const a = j % actionDim;
@@ -466,8 +474,7 @@ export class CemOptimizer extends DistributionOptimizer implements SequenceOptim
     options: OptimizeOptions,
   ): OptimizeResult {
     const { numSamples: n, horizon, categories: k, rng } = this.c;
-    checkWarmStart(options.warmStart, horizon * k);
-    const probs = options.warmStart?.slice() ?? this.initialDistribution();
+    const probs = this.startDistribution(options);
     const seqs = this.buffer;
     const alpha = this.#alpha;
     let bestScore = -Infinity;
@@ -597,8 +604,7 @@ export class MppiOptimizer extends DistributionOptimizer implements SequenceOpti
   ): OptimizeResult {
     const { numSamples: n, horizon, actionDim, low, high, rng } = this.c;
     const width = horizon * actionDim;
-    checkWarmStart(options.warmStart, width);
-    const mean = options.warmStart?.slice() ?? this.initialDistribution();
+    const mean = this.startDistribution(options);
     const seqs = this.buffer;
     const beta = this.#noiseBeta;
     const noise = new Float32Array(width);
@@ -639,8 +645,7 @@ export class MppiOptimizer extends DistributionOptimizer implements SequenceOpti
     options: OptimizeOptions,
   ): OptimizeResult {
     const { numSamples: n, horizon, categories: k, rng } = this.c;
-    checkWarmStart(options.warmStart, horizon * k);
-    const probs = options.warmStart?.slice() ?? this.initialDistribution();
+    const probs = this.startDistribution(options);
     const seqs = this.buffer;
     let score = -Infinity;
     for (let iter = 0; iter < this.#numIterations; iter++) {
