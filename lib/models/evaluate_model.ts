@@ -4,24 +4,19 @@
  *
  * @module
  */
-import type { TransitionBatch } from "../buffer/types.ts";
+import type { SequenceBatch, TransitionBatch } from "../buffer/types.ts";
 import type { DynamicsModel, TransitionSource } from "./types.ts";
 
 /**
- * `batchSize` windows of `length` consecutive transitions (the shape of the replay buffer's
- * `sampleSequences` result): `states` `[batchSize, length + 1, stateDim]` (the window's first
- * state then each step's next state), `actions` `[batchSize, length, actionDim]`,
- * `rewards` `[batchSize, length]`.
+ * `batchSize` windows of `length` consecutive transitions: the fields of the replay buffer's
+ * `sampleSequences` result that model evaluation reads, `states` `[batchSize, length + 1,
+ * stateDim]` (the window's first state then each step's next state), `actions`
+ * `[batchSize, length, actionDim]`, `rewards` `[batchSize, length]`.
  */
-export interface ModelSequences {
-  readonly batchSize: number;
-  readonly length: number;
-  readonly stateDim: number;
-  readonly actionDim: number;
-  readonly states: Float32Array;
-  readonly actions: Float32Array;
-  readonly rewards: Float32Array;
-}
+export type ModelSequences = Pick<
+  SequenceBatch,
+  "batchSize" | "length" | "stateDim" | "actionDim" | "states" | "actions" | "rewards"
+>;
 
 /** Options of {@linkcode evaluateModel}. */
 export interface EvaluateModelOptions {
