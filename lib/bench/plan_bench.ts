@@ -44,46 +44,34 @@ interface BenchCase {
   numModels?: number;
 }
 
+/** The design's planning setting, which most cases vary one thing of. */
+const DESIGN_DEFAULT: Omit<BenchCase, "name"> = {
+  planner: "random_shooting",
+  modelType: "probabilistic",
+  hidden: [256, 256],
+  numSamples: 1000,
+  horizon: 10,
+  actionMode: "continuous",
+  iterations: 1,
+};
+
 const CASES: BenchCase[] = [
+  { ...DESIGN_DEFAULT, name: "design default: RS 1000 x H10, [256,256] probabilistic" },
   {
-    name: "design default: RS 1000 x H10, [256,256] probabilistic",
-    planner: "random_shooting",
-    modelType: "probabilistic",
-    hidden: [256, 256],
-    numSamples: 1000,
-    horizon: 10,
-    actionMode: "continuous",
-    iterations: 1,
-  },
-  {
+    ...DESIGN_DEFAULT,
     name: "CEM 1000 x H10 x 5 iterations, [256,256] probabilistic",
     planner: "cem",
-    modelType: "probabilistic",
-    hidden: [256, 256],
-    numSamples: 1000,
-    horizon: 10,
-    actionMode: "continuous",
     iterations: 5,
   },
   {
+    ...DESIGN_DEFAULT,
     name: "MPPI 1000 x H10 x 1 iteration, [256,256] probabilistic",
     planner: "mppi",
-    modelType: "probabilistic",
-    hidden: [256, 256],
-    numSamples: 1000,
-    horizon: 10,
-    actionMode: "continuous",
-    iterations: 1,
   },
   {
+    ...DESIGN_DEFAULT,
     name: "RS 1000 x H10, ensemble of 5 [256,256] (ts1)",
-    planner: "random_shooting",
     modelType: "ensemble",
-    hidden: [256, 256],
-    numSamples: 1000,
-    horizon: 10,
-    actionMode: "continuous",
-    iterations: 1,
     numModels: 5,
   },
   {
