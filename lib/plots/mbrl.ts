@@ -36,6 +36,8 @@ export interface RunReturnsOptions extends FigureLayout {
   threshold?: number | null;
   /** Vertical rules with a label where runs were solved. @default {[]} */
   solved?: readonly SolvedMark[];
+  /** The label's words before the step count. @default {"solved at"} */
+  solvedText?: string;
   /** Logarithmic x axis. @default {false} */
   logX?: boolean;
   /** y label. @default {"return"} */
@@ -58,7 +60,8 @@ export interface RunReturnsOptions extends FigureLayout {
  */
 export function runReturns(rows: readonly RunReturnRow[], options: RunReturnsOptions = {}): Figure {
   assertRows(rows, "runReturns");
-  const { threshold = 475, solved = [], reference } = options;
+  const { threshold = 475, solved = [], reference, solvedText = "solved at" } = options;
+  const maxX = Math.max(...rows.map((r) => r.envSteps));
   const evals = rows.filter((r) => r.kind === "evaluation");
   const episodes = rows.filter((r) => r.kind !== "evaluation");
   const element = plotElement({
@@ -90,15 +93,18 @@ export function runReturns(rows: readonly RunReturnRow[], options: RunReturnsOpt
       Plot.line(evals, { x: "envSteps", y: "return", stroke: "run", strokeWidth: 2 }),
       Plot.dot(evals, { x: "envSteps", y: "return", fill: "run", r: 3 }),
       Plot.ruleX(solved, { x: "envSteps", stroke: "run", strokeDasharray: "2,2" }),
-      Plot.text(solved, {
-        x: "envSteps",
-        text: (d: SolvedMark) => `${d.run}: solved at ${d.envSteps}`,
-        frameAnchor: "bottom",
-        textAnchor: "start",
-        dx: 4,
-        dy: -6,
-        fill: "run",
-      }),
+      // One label per mark, stacked upwards, right-aligned in the right part of the plot.
+      ...solved.map((mark, i) =>
+        Plot.text([mark], {
+          x: "envSteps",
+          text: (d: SolvedMark) => `${d.run}: ${solvedText} ${d.envSteps}`,
+          frameAnchor: "bottom",
+          textAnchor: mark.envSteps > 0.6 * maxX ? "end" : "start",
+          dx: mark.envSteps > 0.6 * maxX ? -4 : 4,
+          dy: -6 - 14 * i,
+          fill: "run",
+        })
+      ),
     ],
   });
   return new Figure(element, {
