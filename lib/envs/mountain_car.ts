@@ -16,6 +16,50 @@ const FORCE = 0.001;
 const GRAVITY = 0.0025;
 
 /**
+ * What MountainCar-v0 and MountainCarContinuous-v0 share: the state `[position, velocity]`,
+ * the observation space and float32 observation, and the start state. Subclasses supply the
+ * id, action space, time limit and physics (`advance`).
+ */
+export abstract class MountainCarBase extends ClassicControlEnv {
+  /** float32 Box `[-1.2, -0.07]` to `[0.6, 0.07]`. */
+  readonly observationSpace: BoxSpace = MOUNTAIN_CAR_OBSERVATION_SPACE;
+  /** `[position, velocity]`. */
+  readonly stateDim = 2;
+  /** Car position (the physics hooks of the subclasses read and write it). */
+  protected position = 0;
+  /** Car velocity. */
+  protected velocity = 0;
+
+  /** The observation of a state: each component rounded to float32. */
+  static observe(state: ArrayLike<number>): Float32Array {
+    return Float32Array.from(state);
+  }
+
+  /** Position uniform in `[low, high)`, by default `[-0.6, -0.4)`; velocity 0 (float64). */
+  protected resetPhysics(rng: Rng, options: ResetOptions): void {
+    const { low, high } = resetBounds(options, { low: -0.6, high: -0.4 });
+    this.position = rng.uniformRange(low, high);
+    this.velocity = 0;
+  }
+
+  /** float32 of the state. */
+  protected observe(): Float32Array {
+    return Float32Array.of(this.position, this.velocity);
+  }
+
+  /** `[position, velocity]`. */
+  protected readState(): number[] {
+    return [this.position, this.velocity];
+  }
+
+  /** Replaces the state. */
+  protected writeState(state: ArrayLike<number>): void {
+    this.position = state[0]!;
+    this.velocity = state[1]!;
+  }
+}
+
+/**
  * MountainCar-v0: drive an under-powered car up the right hill. Actions `Discrete(3)`:
  * 0 accelerates left, 1 does nothing, 2 accelerates right. State `[position, velocity]`
  * (float64), observation its float32 rounding. Reward -1 per step; terminates at
@@ -28,60 +72,26 @@ const GRAVITY = 0.0025;
  * const { observation } = env.step(2);
  * ```
  */
-export class MountainCarEnv extends ClassicControlEnv {
+export class MountainCarEnv extends MountainCarBase {
   /** The Gymnasium id. */
   readonly id = "MountainCar-v0" as const;
-  /** float32 Box `[-1.2, -0.07]` to `[0.6, 0.07]`. */
-  readonly observationSpace: BoxSpace = MOUNTAIN_CAR_OBSERVATION_SPACE;
   /** `Discrete(3)`. */
   readonly actionSpace: DiscreteSpace = MOUNTAIN_CAR_ACTION_SPACE;
   /** The TimeLimit. */
   readonly maxEpisodeSteps = 200;
-  /** `[position, velocity]`. */
-  readonly stateDim = 2;
-  #position = 0;
-  #velocity = 0;
-
-  /** The observation of a state: each component rounded to float32. */
-  static observe(state: ArrayLike<number>): Float32Array {
-    return Float32Array.from(state);
-  }
-
-  /** Position uniform in `[low, high)`, by default `[-0.6, -0.4)`; velocity 0. */
-  protected resetPhysics(rng: Rng, options: ResetOptions): void {
-    const { low, high } = resetBounds(options, { low: -0.6, high: -0.4 });
-    this.#position = rng.uniformRange(low, high);
-    this.#velocity = 0;
-  }
 
   /** Semi-implicit Euler: the velocity first, then the position with the new velocity. */
   protected advance(action: number): { reward: number; terminated: boolean } {
-    const position = this.#position;
-    let velocity = this.#velocity +
+    const position = this.position;
+    let velocity = this.velocity +
       ((action - 1) * FORCE + Math.cos(3 * position) * -GRAVITY);
     velocity = Math.min(Math.max(velocity, -MAX_SPEED), MAX_SPEED);
     let newPosition = position + velocity;
     newPosition = Math.min(Math.max(newPosition, MIN_POSITION), MAX_POSITION);
     if (newPosition === MIN_POSITION && velocity < 0) velocity = 0;
-    this.#position = newPosition;
-    this.#velocity = velocity;
+    this.position = newPosition;
+    this.velocity = velocity;
     return { reward: -1.0, terminated: newPosition >= MOUNTAIN_CAR_GOAL_POSITION && velocity >= 0 };
-  }
-
-  /** float32 of the state. */
-  protected observe(): Float32Array {
-    return Float32Array.of(this.#position, this.#velocity);
-  }
-
-  /** `[position, velocity]`. */
-  protected readState(): number[] {
-    return [this.#position, this.#velocity];
-  }
-
-  /** Replaces the state. */
-  protected writeState(state: ArrayLike<number>): void {
-    this.#position = state[0]!;
-    this.#velocity = state[1]!;
   }
 }
 

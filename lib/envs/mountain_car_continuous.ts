@@ -6,8 +6,8 @@
  * @module
  */
 import type { Rng } from "../rng.ts";
-import { ClassicControlEnv, defineRules, float32Box, resetBounds } from "./classic_env.ts";
-import { MOUNTAIN_CAR_OBSERVATION_SPACE } from "./mountain_car.ts";
+import { defineRules, float32Box } from "./classic_env.ts";
+import { MountainCarBase } from "./mountain_car.ts";
 import type { BoxSpace, EnvRules, ResetOptions } from "./types.ts";
 
 const MIN_ACTION = -1.0;
@@ -40,40 +40,27 @@ const fround = Math.fround;
  * const { reward } = env.step([1]);
  * ```
  */
-export class MountainCarContinuousEnv extends ClassicControlEnv {
+export class MountainCarContinuousEnv extends MountainCarBase {
   /** The Gymnasium id. */
   readonly id = "MountainCarContinuous-v0" as const;
-  /** float32 Box `[-1.2, -0.07]` to `[0.6, 0.07]`. */
-  readonly observationSpace: BoxSpace = MOUNTAIN_CAR_OBSERVATION_SPACE;
   /** float32 Box `[-1]` to `[1]`, shape `[1]`. */
   readonly actionSpace: BoxSpace = MOUNTAIN_CAR_CONTINUOUS_ACTION_SPACE;
   /** The TimeLimit. */
   readonly maxEpisodeSteps = 999;
-  /** `[position, velocity]`. */
-  readonly stateDim = 2;
-  #position = 0;
-  #velocity = 0;
   /** True when Gymnasium's state array would be float32 (after a step). */
   #float32State = false;
 
-  /** The observation of a state: each component rounded to float32. */
-  static observe(state: ArrayLike<number>): Float32Array {
-    return Float32Array.from(state);
-  }
-
-  /** Position uniform in `[low, high)`, by default `[-0.6, -0.4)`; velocity 0 (float64). */
-  protected resetPhysics(rng: Rng, options: ResetOptions): void {
-    const { low, high } = resetBounds(options, { low: -0.6, high: -0.4 });
-    this.#position = rng.uniformRange(low, high);
-    this.#velocity = 0;
+  /** The shared start state (float64), with float64 arithmetic until the first step. */
+  protected override resetPhysics(rng: Rng, options: ResetOptions): void {
+    super.resetPhysics(rng, options);
     this.#float32State = false;
   }
 
   /** Gymnasium's step with NumPy 2's float32/float64 promotion emulated. */
   protected advance(action: number): { reward: number; terminated: boolean } {
     const f32 = this.#float32State;
-    const p = this.#position;
-    const v = this.#velocity;
+    const p = this.position;
+    const v = this.velocity;
     const a = fround(action);
     const clipped = a < MIN_ACTION || a > MAX_ACTION;
     const force = Math.min(Math.max(a, MIN_ACTION), MAX_ACTION);
@@ -92,28 +79,17 @@ export class MountainCarContinuousEnv extends ClassicControlEnv {
       position >= (f32 ? GOAL_POSITION_F32 : MOUNTAIN_CAR_CONTINUOUS_GOAL_POSITION) &&
       velocity >= 0;
     const reward = (terminated ? 100.0 : 0.0) - (a * a) * 0.1;
-    this.#position = fround(position);
-    this.#velocity = fround(velocity);
+    this.position = fround(position);
+    this.velocity = fround(velocity);
     this.#float32State = true;
     return { reward, terminated };
   }
 
-  /** float32 of the state. */
-  protected observe(): Float32Array {
-    return Float32Array.of(this.#position, this.#velocity);
-  }
-
-  /** `[position, velocity]`. */
-  protected readState(): number[] {
-    return [this.#position, this.#velocity];
-  }
-
   /** Replaces the state; float32 arithmetic when the values are float32 (see the class doc). */
-  protected writeState(state: ArrayLike<number>): void {
-    this.#position = state[0]!;
-    this.#velocity = state[1]!;
+  protected override writeState(state: ArrayLike<number>): void {
+    super.writeState(state);
     this.#float32State = state instanceof Float32Array ||
-      (fround(this.#position) === this.#position && fround(this.#velocity) === this.#velocity);
+      (fround(this.position) === this.position && fround(this.velocity) === this.velocity);
   }
 }
 
