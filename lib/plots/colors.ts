@@ -32,7 +32,7 @@ const KNOWN: Record<string, string> = {
   "ensemble": "#ff725c",
   "sequential": "#ff725c",
   "dqn": "#6cc5b0",
-  "ppo": "#3ca951",
+  "ppo": "#a463f2",
   "true-dynamics": "#9498a0",
   "true": "#9498a0",
   "random": "#9c6b4e",
