@@ -439,6 +439,8 @@ export async function trainModelBasedRL(
     envSteps,
     solved: stepsToSolve !== null,
     stepsToSolve,
+    // stepsToSolve is the CartPole definition only when this is 10.
+    evalEpisodes,
     finalEvalMean: finalEval?.mean ?? null,
     wallSeconds: (performance.now() - started) / 1000,
     backend: backendInfo.backend,
