@@ -251,6 +251,15 @@ export async function trainModelBasedRL(
     rng: root.stream("agent"),
   };
   const agent = new ModelBasedRLAgent(agentOptions);
+  // The planning set-up, recorded alike in config.json and summary.json.
+  const planSetup = {
+    modelType,
+    mpcType,
+    horizon,
+    numSamples,
+    actionMode: agentOptions.actionMode,
+    shaping,
+  };
   const config = {
     method: "mbrl",
     envId: envName,
@@ -264,12 +273,7 @@ export async function trainModelBasedRL(
     evalEpisodes,
     evalEarlyStop,
     stopWhenSolved,
-    modelType,
-    mpcType,
-    horizon,
-    numSamples,
-    actionMode: agentOptions.actionMode,
-    shaping,
+    ...planSetup,
     agent: { ...options.agent, rng: undefined },
     backend: backendInfo,
   };
@@ -445,12 +449,7 @@ export async function trainModelBasedRL(
     wallSeconds: (performance.now() - started) / 1000,
     backend: backendInfo.backend,
     episodes: episode,
-    modelType,
-    mpcType,
-    horizon,
-    numSamples,
-    actionMode: agentOptions.actionMode,
-    shaping,
+    ...planSetup,
     planMsMean: planSteps > 0 ? planMsSum / planSteps : null,
     evalPlanMsMean: evalPlanSteps > 0 ? evalPlanMsSum / evalPlanSteps : null,
     trainSeconds,
