@@ -20,6 +20,19 @@ export interface EnvMetadata {
   readonly maxEpisodeSteps: number;
   /** Gymnasium's `reward_threshold` (mean return that counts as solved); undefined for Pendulum. */
   readonly rewardThreshold: number | undefined;
+  /**
+   * The evaluation mean that counts as solved in this workbook: Gymnasium's `reward_threshold`
+   * where it has one; -200 for Pendulum-v1, which has none (tuned SAC/TD3 reach about -150 to
+   * -160 after 20k steps in RL Baselines3 Zoo). See {@linkcode evaluationSolves}.
+   */
+  readonly solvedThreshold: number;
+  /**
+   * An upper bound on one episode's return (CartPole: 1 per step up to the TimeLimit; the
+   * others' rewards are at most 0 per step, MountainCarContinuous's goal bonus is 100 minus a
+   * non-negative action cost). Lets an evaluation stop once its mean can no longer reach
+   * {@linkcode EnvMetadata.solvedThreshold}.
+   */
+  readonly maxEpisodeReturn: number;
   /** Length of the observation vector. */
   readonly observationDim: number;
   /** Length of the physical state (`getState()`). */
@@ -57,6 +70,19 @@ const REWARD_THRESHOLDS: Record<EnvId, number | undefined> = {
   "MountainCar-v0": -110,
   "MountainCarContinuous-v0": 90,
   "Acrobot-v1": -100,
+};
+
+/** Pendulum-v1 has no Gymnasium threshold; -200 is this workbook's (see `solvedThreshold`). */
+const PENDULUM_SOLVED = -200;
+
+// Upper bounds on an episode's return: MountainCar-v0 pays -1 for every step (at least one),
+// Acrobot-v1 -1 per step and 0 on the terminal one, Pendulum-v1 a non-positive cost per step.
+const MAX_EPISODE_RETURNS: Record<EnvId, number | "timeLimit"> = {
+  "CartPole-v1": "timeLimit",
+  "Pendulum-v1": 0,
+  "MountainCar-v0": -1,
+  "MountainCarContinuous-v0": 100,
+  "Acrobot-v1": 0,
 };
 
 const RULES: Record<EnvId, EnvRules> = {
@@ -138,6 +164,10 @@ export function envMetadata(id: EnvId): EnvMetadata {
       id,
       maxEpisodeSteps: env.maxEpisodeSteps,
       rewardThreshold: REWARD_THRESHOLDS[id],
+      solvedThreshold: REWARD_THRESHOLDS[id] ?? PENDULUM_SOLVED,
+      maxEpisodeReturn: MAX_EPISODE_RETURNS[id] === "timeLimit"
+        ? env.maxEpisodeSteps
+        : MAX_EPISODE_RETURNS[id],
       observationDim: env.observationSpace.shape[0]!,
       stateDim: env.stateDim,
       actionDim: 1,
@@ -162,4 +192,47 @@ export function envMetadata(id: EnvId): EnvMetadata {
 export function observationOf(id: EnvId, state: ArrayLike<number>): Float32Array {
   assertEnvId(id);
   return OBSERVERS[id](state);
+}
+
+/**
+ * The one solved rule of the workbook: an evaluation solves `id` when it ran all `episodes`
+ * episodes and their mean return reaches `envMetadata(id).solvedThreshold`.
+ *
+ * @example
+ * ```ts
+ * evaluationSolves("CartPole-v1", [500, 480, 470], 3); // true (mean 483.3 >= 475)
+ * evaluationSolves("CartPole-v1", [500, 500], 3); // false (stopped before all 3 episodes)
+ * ```
+ * @throws {RangeError} for an unknown id or `episodes` that is not a positive integer.
+ */
+export function evaluationSolves(id: EnvId, returns: readonly number[], episodes: number): boolean {
+  const { solvedThreshold } = envMetadata(id);
+  if (!Number.isSafeInteger(episodes) || episodes <= 0) {
+    throw new RangeError(`Expected episodes to be a positive integer but found ${episodes}`);
+  }
+  if (returns.length !== episodes) return false;
+  let sum = 0;
+  for (const r of returns) sum += r;
+  return sum / episodes >= solvedThreshold;
+}
+
+/**
+ * True once an evaluation of `episodes` episodes can no longer solve `id`, even if every
+ * remaining episode scored {@linkcode EnvMetadata.maxEpisodeReturn}: the exact early stop.
+ *
+ * @example
+ * ```ts
+ * evaluationCannotSolve("CartPole-v1", [9, 9], 10); // true: (18 + 8 * 500) / 10 < 475
+ * ```
+ */
+export function evaluationCannotSolve(
+  id: EnvId,
+  returns: readonly number[],
+  episodes: number,
+): boolean {
+  const { solvedThreshold, maxEpisodeReturn } = envMetadata(id);
+  let sum = 0;
+  for (const r of returns) sum += r;
+  const best = (sum + maxEpisodeReturn * Math.max(0, episodes - returns.length)) / episodes;
+  return best < solvedThreshold;
 }
