@@ -5,4 +5,5 @@ export * from "./action_adapter.ts";
 export * from "./objective.ts";
 export * from "./trajectory_evaluator.ts";
 export * from "./mpc.ts";
+export * from "./planner_settings.ts";
 export * from "./true_dynamics_model.ts";

@@ -15,6 +15,16 @@ import { type QuadraticShaping, resolveShaping } from "./objective.ts";
 import { CemOptimizer, MppiOptimizer, RandomShootingOptimizer } from "./optimizers.ts";
 import { type RuleSource, TrajectoryEvaluator } from "./trajectory_evaluator.ts";
 import type { SequenceOptimizer } from "./types.ts";
+import {
+  type CemSettings,
+  type MppiSettings,
+  type ObjectiveSettings,
+  PLANNER_FIELD_DOCS,
+  type PlannerSettings,
+  type PlannerSettingsInput,
+  type PlannerType,
+  resolvePlannerSettings,
+} from "./planner_settings.ts";
 import { assertPositiveInt } from "./validate.ts";
 
 /** An env action: a Discrete index, or a Box action `[actionDim]`. */
@@ -99,6 +109,7 @@ export abstract class MpcPlanner {
   readonly horizon: number;
   /** Sequences per optimiser iteration. */
   readonly numSamples: number;
+  #type: PlannerType;
   #evaluator: TrajectoryEvaluator;
   #optimizer: SequenceOptimizer;
   #adapter: ActionAdapter;
@@ -106,17 +117,27 @@ export abstract class MpcPlanner {
   #lastStats: PlanStats | null = null;
   #acc = { steps: 0, ms: 0, planned: 0, evaluations: 0 };
 
-  /** @throws {RangeError} on invalid options. */
+  /**
+   * Resolves the planner fields of `options` against {@linkcode PLANNER_DEFAULTS} and builds
+   * the evaluator and the optimiser (`makeOptimizer` gets the common optimiser options and the
+   * resolved settings).
+   *
+   * @throws {RangeError} on invalid options.
+   */
   protected constructor(
-    options: MpcOptions,
-    makeOptimizer: (common: {
-      horizon: number;
-      numSamples: number;
-      actionDim: number;
-      actionBounds: readonly [number, number];
-      categories: number | undefined;
-      rng: Rng;
-    }) => SequenceOptimizer,
+    type: PlannerType,
+    options: MpcOptions & PlannerSettingsInput,
+    makeOptimizer: (
+      common: {
+        horizon: number;
+        numSamples: number;
+        actionDim: number;
+        actionBounds: readonly [number, number];
+        categories: number | undefined;
+        rng: Rng;
+      },
+      settings: PlannerSettings,
+    ) => SequenceOptimizer,
   ) {
     const meta = isEnvId(options.envId) ? envMetadata(options.envId) : undefined;
     const {
@@ -124,23 +145,23 @@ export abstract class MpcPlanner {
       actionSpace = meta?.actionSpace,
       rules = meta?.rules,
       envId,
-      horizon = 10,
-      numSamples = 1000,
-      actionBounds = [-1, 1],
-      actionMode = "continuous",
-      particles = 1,
-      propagation = "ts1",
       rewardSource = "env",
       terminationSource = "env",
       shaping,
-      discount = 1,
       rng = new Rng(0).stream("planner"),
     } = options;
-    assertPositiveInt(horizon, "horizon");
-    assertPositiveInt(numSamples, "numSamples");
     if (actionSpace === undefined) {
       throw new TypeError("Expected actionSpace or a known envId but found neither");
     }
+    const settings = resolvePlannerSettings(
+      { ...pickPlannerFields(options), type },
+      { categories: actionSpace.kind === "discrete" ? actionSpace.n : undefined },
+    );
+    const { horizon, numSamples, actionMode, actionBounds, particles, propagation, discount } =
+      settings;
+    assertPositiveInt(horizon, "horizon");
+    assertPositiveInt(numSamples, "numSamples");
+    this.#type = type;
     this.horizon = horizon;
     this.numSamples = numSamples;
     this.#adapter = makeActionAdapter(actionSpace, { mode: actionMode, actionBounds });
@@ -164,7 +185,37 @@ export abstract class MpcPlanner {
       actionBounds: this.#adapter.bounds,
       categories: this.#adapter.categories,
       rng: rng.stream("optimizer"),
-    });
+    }, settings);
+  }
+
+  /**
+   * The planner's settings as built, read back from its evaluator, optimiser and action
+   * adapter (not from the options it was given).
+   */
+  get settings(): PlannerSettings {
+    const evaluator = this.#evaluator;
+    const { propagation, discount } = evaluator.settings;
+    const common = {
+      horizon: evaluator.horizon,
+      numSamples: this.#optimizer.numSamples,
+      actionMode: this.#adapter.mode,
+      actionBounds: [this.#adapter.bounds[0], this.#adapter.bounds[1]] as [number, number],
+      particles: evaluator.particles,
+      propagation,
+      discount,
+    };
+    const own = this.#optimizer.settings;
+    return { type: this.#type, ...common, ...own } as PlannerSettings;
+  }
+
+  /** The objective as built, read back from the evaluator (shaping weights as float32). */
+  get objective(): ObjectiveSettings {
+    const { rewardSource, terminationSource, shaping } = this.#evaluator.settings;
+    return {
+      rewardSource,
+      terminationSource,
+      shaping: shaping === null ? null : { weights: shaping },
+    };
   }
 
   /** The first action of the best plan from `state` `[stateDim]`, in the env's encoding. */
@@ -230,19 +281,21 @@ export type RandomShootingMpcOptions = MpcOptions;
  *
  * @example
  * ```ts
+ * import { LinearDynamicsModel } from "../models/mod.ts";
+ * const dynamicsModel = new LinearDynamicsModel({ stateDim: 4, actionDim: 1 });
  * const mpc = new RandomShootingMPC({ dynamicsModel, envId: "CartPole-v1", horizon: 10,
  *   numSamples: 1000 });
- * const action = mpc.getAction(observation);
+ * const action = mpc.getAction(new Float32Array([0, 0, 0.01, 0]));
  * ```
  */
 export class RandomShootingMPC extends MpcPlanner {
   /** @throws {RangeError} on invalid options. */
   constructor(options: RandomShootingMpcOptions) {
-    super(options, (common) => new RandomShootingOptimizer(common));
+    super("random_shooting", options, (common) => new RandomShootingOptimizer(common));
   }
 }
 
-/** Options of {@linkcode CEM_MPC}. */
+/** Options of {@linkcode CEM_MPC}: the common ones plus CEM's (defaults in {@linkcode PLANNER_DEFAULTS}). */
 export interface CemMpcOptions extends MpcOptions {
   /** Elites per iteration (at most `numSamples`). @default {min(100, numSamples)} */
   numElite?: number;
@@ -252,6 +305,8 @@ export interface CemMpcOptions extends MpcOptions {
   alpha?: number;
   /** Discrete mode only: smallest action probability. @default {0.2 / n} */
   minProbability?: number;
+  /** Discrete mode only: pull of the shifted warm start towards uniform. @default {0.5} */
+  shiftBlend?: number;
 }
 
 /**
@@ -259,26 +314,31 @@ export interface CemMpcOptions extends MpcOptions {
  *
  * @example
  * ```ts
- * const mpc = new CEM_MPC({ dynamicsModel, actionSpace, rules, envId: "CartPole-v1",
- *   numSamples: 500, numElite: 50, numIterations: 5 });
+ * import { LinearDynamicsModel } from "../models/mod.ts";
+ * const dynamicsModel = new LinearDynamicsModel({ stateDim: 4, actionDim: 1 });
+ * const mpc = new CEM_MPC({ dynamicsModel, envId: "CartPole-v1", numSamples: 500,
+ *   numElite: 50, numIterations: 5 });
  * ```
  */
 // deno-lint-ignore camelcase
 export class CEM_MPC extends MpcPlanner {
   /** @throws {RangeError} on invalid options (e.g. `numElite > numSamples`). */
   constructor(options: CemMpcOptions) {
-    super(options, (common) =>
-      new CemOptimizer({
+    super("cem", options, (common, settings) => {
+      const s = settings as CemSettings;
+      return new CemOptimizer({
         ...common,
-        numElite: options.numElite ?? Math.min(100, common.numSamples),
-        numIterations: options.numIterations,
-        alpha: options.alpha,
-        minProbability: options.minProbability,
-      }));
+        numElite: s.numElite,
+        numIterations: s.numIterations,
+        alpha: s.alpha,
+        minProbability: s.minProbability ?? undefined,
+        shiftBlend: s.shiftBlend,
+      });
+    });
   }
 }
 
-/** Options of {@linkcode MPPIMPC}. */
+/** Options of {@linkcode MPPIMPC}: the common ones plus MPPI's (defaults in {@linkcode PLANNER_DEFAULTS}). */
 export interface MppiMpcOptions extends MpcOptions {
   /** Softmax temperature over scores. @default {1} */
   temperature?: number;
@@ -290,6 +350,10 @@ export interface MppiMpcOptions extends MpcOptions {
   alpha?: number;
   /** Iterations per step. @default {1} */
   numIterations?: number;
+  /** Discrete mode only: smallest action probability. @default {0.2 / n} */
+  minProbability?: number;
+  /** Discrete mode only: pull of the shifted warm start towards uniform. @default {0.5} */
+  shiftBlend?: number;
 }
 
 /**
@@ -298,21 +362,62 @@ export interface MppiMpcOptions extends MpcOptions {
  *
  * @example
  * ```ts
- * const mpc = new MPPIMPC({ dynamicsModel, actionSpace, rules, envId: "CartPole-v1",
- *   temperature: 1, noiseSigma: 0.5 });
+ * import { LinearDynamicsModel } from "../models/mod.ts";
+ * const dynamicsModel = new LinearDynamicsModel({ stateDim: 3, actionDim: 1 });
+ * const mpc = new MPPIMPC({ dynamicsModel, envId: "Pendulum-v1", temperature: 1,
+ *   noiseSigma: 0.5 });
  * ```
  */
 export class MPPIMPC extends MpcPlanner {
   /** @throws {RangeError} on invalid options (e.g. `temperature <= 0`). */
   constructor(options: MppiMpcOptions) {
-    super(options, (common) =>
-      new MppiOptimizer({
+    super("mppi", options, (common, settings) => {
+      const s = settings as MppiSettings;
+      return new MppiOptimizer({
         ...common,
-        temperature: options.temperature,
-        noiseSigma: options.noiseSigma,
-        noiseBeta: options.noiseBeta,
-        alpha: options.alpha,
-        numIterations: options.numIterations,
-      }));
+        temperature: s.temperature,
+        noiseSigma: s.noiseSigma,
+        noiseBeta: s.noiseBeta,
+        alpha: s.alpha,
+        numIterations: s.numIterations,
+        minProbability: s.minProbability ?? undefined,
+        shiftBlend: s.shiftBlend,
+      });
+    });
   }
+}
+
+/** The planner fields of an options object (the rest: model, space, rules, rng, objective). */
+function pickPlannerFields(options: MpcOptions & PlannerSettingsInput): PlannerSettingsInput {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(PLANNER_FIELD_DOCS)) {
+    if (key === "type") continue;
+    const value = (options as unknown as Record<string, unknown>)[key];
+    if (value !== undefined) out[key] = value;
+  }
+  return out as PlannerSettingsInput;
+}
+
+/**
+ * Builds the MPC class of `settings.type` from one planner's settings: the one factory the
+ * agent uses, so a configuration's `planner` field maps onto the design's classes.
+ *
+ * @example
+ * ```ts
+ * import { LinearDynamicsModel } from "../models/mod.ts";
+ * const dynamicsModel = new LinearDynamicsModel({ stateDim: 4, actionDim: 1 });
+ * const settings = resolvePlannerSettings({ type: "cem", numSamples: 200 }, { categories: 2 });
+ * const mpc = makeMpcPlanner(settings, { dynamicsModel, envId: "CartPole-v1" });
+ * mpc.settings.type; // "cem"
+ * ```
+ */
+export function makeMpcPlanner(
+  settings: PlannerSettingsInput & { type: PlannerType },
+  options: MpcOptions,
+): MpcPlanner {
+  const { type, ...fields } = settings;
+  const merged = { ...options, ...fields };
+  if (type === "cem") return new CEM_MPC(merged as CemMpcOptions);
+  if (type === "mppi") return new MPPIMPC(merged as MppiMpcOptions);
+  return new RandomShootingMPC(merged);
 }

@@ -13,9 +13,11 @@ import type {
   ActionKind,
   OptimizeOptions,
   OptimizeResult,
+  OptimizerSettings,
   SequenceObjective,
   SequenceOptimizer,
 } from "./types.ts";
+import { PLANNER_DEFAULTS } from "./planner_settings.ts";
 import { assertInRange, assertPositive, assertPositiveInt } from "./validate.ts";
 
 /** Options every optimiser takes. */
@@ -64,7 +66,14 @@ function resolveBound(
 }
 
 function resolveCommon(options: BaseOptimizerOptions): Common {
-  const { horizon = 10, numSamples = 1000, actionBounds = [-1, 1], categories, rng } = options;
+  const d = PLANNER_DEFAULTS.common;
+  const {
+    horizon = d.horizon,
+    numSamples = d.numSamples,
+    actionBounds = d.actionBounds,
+    categories,
+    rng,
+  } = options;
   assertPositiveInt(horizon, "horizon");
   assertPositiveInt(numSamples, "numSamples");
   if (categories !== undefined) {
@@ -196,6 +205,14 @@ abstract class OptimizerBase {
   get kind(): ActionKind {
     return this.c.kind;
   }
+  /** Sequences sampled per iteration. */
+  get numSamples(): number {
+    return this.c.numSamples;
+  }
+  /** This optimiser's own settings, read from its state (random shooting has none). */
+  get settings(): OptimizerSettings {
+    return {};
+  }
 }
 
 /** Options the iterative, distribution-refitting optimisers (CEM, MPPI) share. */
@@ -219,9 +236,10 @@ abstract class DistributionOptimizer extends OptimizerBase {
   /** @throws {RangeError} on bad common options, `minProbability` or `shiftBlend`. */
   constructor(options: DistributionOptions) {
     super(options);
-    const { shiftBlend = 0.5 } = options;
+    // CEM and MPPI share these defaults.
+    const { shiftBlend = PLANNER_DEFAULTS.cem.shiftBlend } = options;
     const minProbability = options.minProbability ??
-      (this.c.kind === "categorical" ? 0.2 / this.c.categories : 0);
+      (this.c.kind === "categorical" ? PLANNER_DEFAULTS.minProbability(this.c.categories) : 0);
     if (this.c.kind === "categorical") {
       assertInRange(minProbability, "minProbability", {
         low: 0,
@@ -232,6 +250,14 @@ abstract class DistributionOptimizer extends OptimizerBase {
     assertInRange(shiftBlend, "shiftBlend", { low: 0, high: 1, closed: true });
     this.minProbability = minProbability;
     this.shiftBlend = shiftBlend;
+  }
+
+  /** The categorical floor and shift blend, read back (`minProbability` null when continuous). */
+  protected get categoricalSettings(): { minProbability: number | null; shiftBlend: number } {
+    return {
+      minProbability: this.c.kind === "categorical" ? this.minProbability : null,
+      shiftBlend: this.shiftBlend,
+    };
   }
 
   /** The initial distribution: the bounds' midpoint, or uniform probabilities. */
@@ -350,7 +376,7 @@ export class RandomShootingOptimizer extends OptimizerBase implements SequenceOp
 
 /** Options of {@linkcode CemOptimizer}. */
 export interface CemOptions extends BaseOptimizerOptions {
-  /** Elites kept per iteration (at most `numSamples`). @default {100} */
+  /** Elites kept per iteration (at most `numSamples`). @default {min(100, numSamples)} */
   numElite?: number;
   /** Iterations per call. @default {5} */
   numIterations?: number;
@@ -362,7 +388,7 @@ export interface CemOptions extends BaseOptimizerOptions {
   /**
    * Categorical only: the smallest probability any action keeps after an update, which
    * stops the distribution collapsing onto one action (measured to matter for CartPole).
-   * @default {0.1}
+   * @default {0.2 / categories}
    */
   minProbability?: number;
   /**
@@ -393,10 +419,11 @@ export class CemOptimizer extends DistributionOptimizer implements SequenceOptim
   /** @throws {RangeError} on bad counts, `numElite > numSamples`, or `alpha` outside [0, 1). */
   constructor(options: CemOptions) {
     super(options);
+    const d = PLANNER_DEFAULTS.cem;
     const {
-      numElite = Math.min(100, this.c.numSamples),
-      numIterations = 5,
-      alpha = 0.1,
+      numElite = PLANNER_DEFAULTS.numElite(this.c.numSamples),
+      numIterations = d.numIterations,
+      alpha = d.alpha,
     } = options;
     assertPositiveInt(numElite, "numElite");
     if (numElite > this.c.numSamples) {
@@ -409,6 +436,16 @@ export class CemOptimizer extends DistributionOptimizer implements SequenceOptim
     this.#numElite = numElite;
     this.#numIterations = numIterations;
     this.#alpha = alpha;
+  }
+
+  /** Elites, iterations, smoothing and the categorical settings, read from this optimiser. */
+  override get settings(): OptimizerSettings {
+    return {
+      numElite: this.#numElite,
+      numIterations: this.#numIterations,
+      alpha: this.#alpha,
+      ...this.categoricalSettings,
+    };
   }
 
   protected optimizeContinuous(
@@ -555,12 +592,13 @@ export class MppiOptimizer extends DistributionOptimizer implements SequenceOpti
   /** @throws {RangeError} on a non-positive temperature or noiseSigma, or bad counts. */
   constructor(options: MppiOptions) {
     super(options);
+    const d = PLANNER_DEFAULTS.mppi;
     const {
-      temperature = 1,
-      noiseSigma = 0.5,
-      noiseBeta = 0.9,
-      alpha = 0.1,
-      numIterations = 1,
+      temperature = d.temperature,
+      noiseSigma = d.noiseSigma,
+      noiseBeta = d.noiseBeta,
+      alpha = d.alpha,
+      numIterations = d.numIterations,
     } = options;
     assertPositive(temperature, "temperature");
     assertPositive(noiseSigma, "noiseSigma");
@@ -572,6 +610,18 @@ export class MppiOptimizer extends DistributionOptimizer implements SequenceOpti
     this.#noiseBeta = noiseBeta;
     this.#alpha = alpha;
     this.#numIterations = numIterations;
+  }
+
+  /** Iterations, smoothing, temperature, noise and categorical settings, read back. */
+  override get settings(): OptimizerSettings {
+    return {
+      numIterations: this.#numIterations,
+      alpha: this.#alpha,
+      temperature: this.#temperature,
+      noiseSigma: this.#noiseSigma,
+      noiseBeta: this.#noiseBeta,
+      ...this.categoricalSettings,
+    };
   }
 
   /** Softmax weights of `scores` at this temperature (NaN and -Infinity weigh 0). */

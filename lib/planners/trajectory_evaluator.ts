@@ -127,6 +127,26 @@ export class TrajectoryEvaluator {
     this.#rng = rng;
   }
 
+  /**
+   * What this evaluator scores with, read from its state: propagation, discount, reward and
+   * termination sources, and the shaping weights (`null` when off).
+   */
+  get settings(): {
+    propagation: Propagation;
+    discount: number;
+    rewardSource: RuleSource;
+    terminationSource: RuleSource;
+    shaping: number[] | null;
+  } {
+    return {
+      propagation: this.#propagation,
+      discount: this.#discount,
+      rewardSource: this.#rewardSource,
+      terminationSource: this.#terminationSource,
+      shaping: this.#shaping === null ? null : Array.from(this.#shaping),
+    };
+  }
+
   /** Model rows evaluated so far (each row one (state, action) prediction). */
   get modelEvaluations(): number {
     return this.#modelEvaluations;

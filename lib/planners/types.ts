@@ -46,6 +46,10 @@ export interface SequenceOptimizer {
   readonly actionDim: number;
   /** Continuous or categorical search. */
   readonly kind: ActionKind;
+  /** Sequences sampled per iteration. */
+  readonly numSamples: number;
+  /** The optimiser's own settings, read from its state. */
+  readonly settings: OptimizerSettings;
   /** Maximises `objective` over sequences `[n * H * A]`. */
   optimize(objective: SequenceObjective, options?: OptimizeOptions): OptimizeResult;
   /**
@@ -53,4 +57,27 @@ export interface SequenceOptimizer {
    * step refilled with the initial distribution.
    */
   shift(distribution: Float32Array): Float32Array;
+}
+
+/**
+ * What an optimiser reports of its own settings (the fields its type has; none for random
+ * shooting): the optimiser-specific part of `PlannerSettings`.
+ */
+export interface OptimizerSettings {
+  /** CEM elites per iteration. */
+  numElite?: number;
+  /** Iterations per call. */
+  numIterations?: number;
+  /** Weight of the old distribution. */
+  alpha?: number;
+  /** MPPI temperature. */
+  temperature?: number;
+  /** MPPI perturbation std. */
+  noiseSigma?: number;
+  /** MPPI time correlation. */
+  noiseBeta?: number;
+  /** Categorical floor, or null in continuous search. */
+  minProbability?: number | null;
+  /** Categorical shift blend. */
+  shiftBlend?: number;
 }

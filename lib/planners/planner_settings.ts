@@ -1,0 +1,277 @@
+/**
+ * The planners' hyperparameters, declared once: each knob's type, default and one-line doc.
+ * The MPC classes resolve their options against {@linkcode PLANNER_DEFAULTS}, the MBRL
+ * configuration embeds {@linkcode PlannerSettings} as its `planner` field, and the CLI's
+ * help is generated from {@linkcode PLANNER_FIELD_DOCS}, so no default is written twice.
+ *
+ * @module
+ */
+import type { Propagation } from "../models/types.ts";
+import type { ActionMode } from "./action_adapter.ts";
+import type { QuadraticShaping } from "./objective.ts";
+import type { RuleSource } from "./trajectory_evaluator.ts";
+
+/** Every planner field of any variant except `type`. */
+type AllPlannerFields = Omit<CemSettings, "type"> & Omit<MppiSettings, "type">;
+
+/** The three optimisers an MPC planner can use. */
+export type PlannerType = "random_shooting" | "cem" | "mppi";
+
+/** The `type` names accepted, in a fixed order. */
+export const PLANNER_TYPES: readonly PlannerType[] = Object.freeze([
+  "random_shooting",
+  "cem",
+  "mppi",
+]);
+
+/** Settings every planner has (the design's defaults in {@linkcode PLANNER_DEFAULTS}). */
+export interface PlannerCommonSettings {
+  /** Planning horizon `H`, env steps. @default {10} */
+  horizon: number;
+  /** Sequences sampled per optimiser iteration. @default {1000} */
+  numSamples: number;
+  /**
+   * `"continuous"` plans `u` in `actionBounds` (for CartPole its sign picks the push, the
+   * design's way); `"discrete"` plans action indices directly (Discrete spaces only).
+   * @default {"continuous"}
+   */
+  actionMode: ActionMode;
+  /** Continuous search bounds of each planned component. @default {[-1, 1]} */
+  actionBounds: readonly [number, number];
+  /** Particles per sequence (stochastic models). @default {1} */
+  particles: number;
+  /** Ensemble propagation: one member per particle, per step, or the mean. @default {"ts1"} */
+  propagation: Propagation;
+  /** Per-step discount of the planning objective. @default {1} */
+  discount: number;
+}
+
+/** Random shooting: `numSamples` uniform sequences, the best one's first action. */
+export interface RandomShootingSettings extends PlannerCommonSettings {
+  /** The optimiser. */
+  type: "random_shooting";
+}
+
+/** Settings CEM and MPPI share for categorical (discrete-mode) search. */
+export interface CategoricalSettings {
+  /**
+   * Discrete mode only: the smallest probability an action keeps after an update; `null` in
+   * continuous mode, where it does not apply. @default {0.2 / categories}
+   */
+  minProbability: number | null;
+  /**
+   * Discrete mode only: how far the shifted warm start is pulled back towards uniform
+   * (0 = keep, 1 = uniform). @default {0.5}
+   */
+  shiftBlend: number;
+}
+
+/** The cross-entropy method, warm-started from the previous plan shifted by one step. */
+export interface CemSettings extends PlannerCommonSettings, CategoricalSettings {
+  /** The optimiser. */
+  type: "cem";
+  /** Elites refitted to per iteration (at most `numSamples`). @default {min(100, numSamples)} */
+  numElite: number;
+  /** Iterations per planning step. @default {5} */
+  numIterations: number;
+  /** Weight of the old distribution in each update, in [0, 1). @default {0.1} */
+  alpha: number;
+}
+
+/** MPPI: the mean plan moves to the softmax-weighted average of perturbed plans. */
+export interface MppiSettings extends PlannerCommonSettings, CategoricalSettings {
+  /** The optimiser. */
+  type: "mppi";
+  /** Iterations per planning step. @default {1} */
+  numIterations: number;
+  /** Weight of the old mean in each update, in [0, 1). @default {0.1} */
+  alpha: number;
+  /** Softmax temperature over the scores (objective units). @default {1} */
+  temperature: number;
+  /** Std of the action perturbations (planned units). @default {0.5} */
+  noiseSigma: number;
+  /** Time correlation of the perturbations, in [0, 1] (1 = independent). @default {0.9} */
+  noiseBeta: number;
+}
+
+/** One planner's full settings: a union discriminated on `type`. */
+export type PlannerSettings = RandomShootingSettings | CemSettings | MppiSettings;
+
+/** What the planning objective scores: reward and termination sources and the shaping term. */
+export interface ObjectiveSettings {
+  /** Imagined rewards from the env's true reward function or the model. @default {"env"} */
+  rewardSource: RuleSource;
+  /** Imagined terminations from the env's true rule or the model. @default {"env"} */
+  terminationSource: RuleSource;
+  /**
+   * A quadratic penalty `sum_i w_i * s_i^2` subtracted per imagined step (planner only; every
+   * reported return is the env's), or `null` for none. @default {null}
+   */
+  shaping: QuadraticShaping | null;
+}
+
+/** The design's defaults of every planner knob (what the MPC classes use when not told). */
+export const PLANNER_DEFAULTS: Readonly<{
+  common: Readonly<PlannerCommonSettings>;
+  cem: Readonly<Omit<CemSettings, keyof PlannerCommonSettings | "type" | "numElite">>;
+  mppi: Readonly<Omit<MppiSettings, keyof PlannerCommonSettings | "type">>;
+  /** CEM's elite count when not given: 100, or `numSamples` when fewer. */
+  numElite: (numSamples: number) => number;
+  /** The categorical floor when not given: 0.2 spread over the categories. */
+  minProbability: (categories: number) => number;
+}> = Object.freeze({
+  common: Object.freeze({
+    horizon: 10,
+    numSamples: 1000,
+    actionMode: "continuous" as ActionMode,
+    actionBounds: Object.freeze([-1, 1]) as readonly [number, number],
+    particles: 1,
+    propagation: "ts1" as Propagation,
+    discount: 1,
+  }),
+  cem: Object.freeze({ numIterations: 5, alpha: 0.1, minProbability: null, shiftBlend: 0.5 }),
+  mppi: Object.freeze({
+    numIterations: 1,
+    alpha: 0.1,
+    temperature: 1,
+    noiseSigma: 0.5,
+    noiseBeta: 0.9,
+    minProbability: null,
+    shiftBlend: 0.5,
+  }),
+  numElite: (numSamples: number) => Math.min(100, numSamples),
+  minProbability: (categories: number) => 0.2 / categories,
+});
+
+/** Every planner field name (of any variant) with its one-line doc, for generated help. */
+export const PLANNER_FIELD_DOCS: Readonly<
+  Record<keyof AllPlannerFields, string> & { type: string }
+> = Object.freeze({
+  type: "MPC optimiser",
+  horizon: "planning horizon, env steps",
+  numSamples: "sequences sampled per optimiser iteration",
+  actionMode: "plan action indices (discrete) or u in the bounds (continuous)",
+  actionBounds: "continuous search bounds of each planned component",
+  particles: "particles per sequence (stochastic models)",
+  propagation: "ensemble propagation (ts1 | tsinf | expectation)",
+  discount: "per-step discount of the planning objective",
+  numElite: "CEM elites per iteration (at most numSamples)",
+  numIterations: "CEM/MPPI iterations per planning step",
+  alpha: "CEM/MPPI weight of the old distribution in each update",
+  minProbability: "discrete CEM/MPPI: smallest action probability after an update",
+  shiftBlend: "discrete CEM/MPPI: pull of the shifted warm start towards uniform",
+  temperature: "MPPI softmax temperature over scores",
+  noiseSigma: "MPPI perturbation std",
+  noiseBeta: "MPPI time correlation of perturbations (1 = independent)",
+});
+
+/** The objective's field docs, for generated help. */
+export const OBJECTIVE_FIELD_DOCS: Readonly<Record<keyof ObjectiveSettings, string>> = Object
+  .freeze({
+    rewardSource: "imagined rewards from the env's reward function or the model",
+    terminationSource: "imagined terminations from the env's rule or the model",
+    shaping: "quadratic penalty weights per observation component, or null for none",
+  });
+
+/** A planner's settings as given: any subset, with `type` choosing the variant. */
+export type PlannerSettingsInput =
+  & { type?: PlannerType }
+  & Partial<AllPlannerFields>;
+
+/**
+ * Resolves `input` to one planner's full settings: the fields of `base` (when of the same
+ * type, else only its common fields) overridden by `input`, the rest from
+ * {@linkcode PLANNER_DEFAULTS}. `categories` (the Discrete action count, or `undefined` for a
+ * Box space) resolves `minProbability`.
+ *
+ * @example
+ * ```ts
+ * const cem = resolvePlannerSettings({ type: "cem", numSamples: 500 }, { categories: 2 });
+ * cem.type === "cem" && cem.numElite; // 100
+ * ```
+ * @throws {RangeError} on an unknown `type`, or a field `input` gives that the chosen
+ *   optimiser does not have (e.g. `temperature` for CEM).
+ */
+export function resolvePlannerSettings(
+  input: PlannerSettingsInput,
+  context: { categories: number | undefined; base?: PlannerSettings },
+): PlannerSettings {
+  const base = context.base;
+  const type = input.type ?? base?.type ?? "random_shooting";
+  if (!PLANNER_TYPES.includes(type)) {
+    throw new RangeError(
+      `Expected planner type to be one of ${PLANNER_TYPES.join(", ")} but found "${type}"`,
+    );
+  }
+  const allowed = new Set<string>(["type", ...Object.keys(PLANNER_DEFAULTS.common)]);
+  if (type !== "random_shooting") {
+    for (const key of Object.keys(PLANNER_DEFAULTS[type])) allowed.add(key);
+    if (type === "cem") allowed.add("numElite");
+  }
+  for (const [key, value] of Object.entries(input)) {
+    if (value !== undefined && !allowed.has(key)) {
+      throw new RangeError(
+        `Expected planner settings of a ${type} planner but found "${key}", which ${type} ` +
+          `does not have (its fields: ${[...allowed].join(", ")})`,
+      );
+    }
+  }
+  const sameType = base !== undefined && base.type === type ? base : undefined;
+  const pick = <T>(key: string, fallback: T): T => {
+    const given = (input as Record<string, unknown>)[key];
+    if (given !== undefined) return given as T;
+    const inherited = base === undefined
+      ? undefined
+      : (key in PLANNER_DEFAULTS.common ? base : sameType) as Record<string, unknown> | undefined;
+    return (inherited?.[key] as T | undefined) ?? fallback;
+  };
+  const c = PLANNER_DEFAULTS.common;
+  const common: PlannerCommonSettings = {
+    horizon: pick("horizon", c.horizon),
+    numSamples: pick("numSamples", c.numSamples),
+    actionMode: pick("actionMode", c.actionMode),
+    actionBounds: pick("actionBounds", c.actionBounds),
+    particles: pick("particles", c.particles),
+    propagation: pick("propagation", c.propagation),
+    discount: pick("discount", c.discount),
+  };
+  if (type === "random_shooting") return { type, ...common };
+  const categories = common.actionMode === "discrete" ? context.categories : undefined;
+  const categorical = (defaults: CategoricalSettings): CategoricalSettings => {
+    const floor = pick<number | null>("minProbability", defaults.minProbability);
+    return {
+      minProbability: categories === undefined
+        ? null
+        : floor ?? PLANNER_DEFAULTS.minProbability(categories),
+      shiftBlend: pick("shiftBlend", defaults.shiftBlend),
+    };
+  };
+  if (type === "cem") {
+    const d = PLANNER_DEFAULTS.cem;
+    // An inherited elite count is kept only while it fits the (possibly new) sample count.
+    const inheritedElite = sameType?.type === "cem" ? sameType.numElite : undefined;
+    const numElite = (input.numElite ??
+      (inheritedElite !== undefined && inheritedElite <= common.numSamples
+        ? inheritedElite
+        : undefined)) ?? PLANNER_DEFAULTS.numElite(common.numSamples);
+    return {
+      type,
+      ...common,
+      numElite,
+      numIterations: pick("numIterations", d.numIterations),
+      alpha: pick("alpha", d.alpha),
+      ...categorical(d),
+    };
+  }
+  const d = PLANNER_DEFAULTS.mppi;
+  return {
+    type,
+    ...common,
+    numIterations: pick("numIterations", d.numIterations),
+    alpha: pick("alpha", d.alpha),
+    temperature: pick("temperature", d.temperature),
+    noiseSigma: pick("noiseSigma", d.noiseSigma),
+    noiseBeta: pick("noiseBeta", d.noiseBeta),
+    ...categorical(d),
+  };
+}
