@@ -9,7 +9,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { makeEnv } from "../envs/mod.ts";
 import type { Env, EnvId } from "../envs/types.ts";
-import { makeRunId, runDirIn, type RunSummary, RunWriter } from "../experiment/run_writer.ts";
+import { makeRunId, runDirIn, type RunSummary, RunWriter } from "../run_folder.ts";
 import { Rng } from "../rng.ts";
 import { type BaselineProgress, type BatchPolicy, evaluateBatched } from "./policy_eval.ts";
 

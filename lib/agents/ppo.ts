@@ -25,7 +25,7 @@ import type { Env } from "../envs/types.ts";
 import type { Rng } from "../rng.ts";
 import { Adam } from "../nn/adam.ts";
 import { Mlp } from "../nn/mlp.ts";
-import type { RunSummary } from "../experiment/run_writer.ts";
+import type { RunSummary } from "../run_folder.ts";
 import { assertPositiveIntegers, BaselineRun, type BaselineRunOptions } from "./baseline_run.ts";
 import { argmaxRows } from "./policy_eval.ts";
 

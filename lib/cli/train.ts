@@ -19,7 +19,7 @@ import {
 } from "../agents/mbrl_loop.ts";
 import { ENV_IDS } from "../envs/registry.ts";
 import type { EnvId } from "../envs/types.ts";
-import type { MetricsRow } from "../experiment/run_writer.ts";
+import type { MetricsRow } from "../run_folder.ts";
 import type { ModelBasedRLAgentOptions } from "../agents/mbrl_agent.ts";
 import { ArgsError, type FlagSpec, formatHelp, parseFlags } from "./args.ts";
 

@@ -6,7 +6,7 @@
  * @module
  */
 import type { MbrlStatus } from "../agents/mbrl_loop.ts";
-import type { MetricsRow } from "../experiment/run_writer.ts";
+import type { MetricsRow } from "../run_folder.ts";
 
 /** One return of one run: a training episode or an evaluation mean. */
 export interface MbrlReturnRow {

@@ -24,7 +24,7 @@
  */
 import { join } from "node:path";
 import { aggregateMethod, type MethodAggregate, ratio } from "./aggregate.ts";
-import { readSummary } from "./run_writer.ts";
+import { readSummary } from "../run_folder.ts";
 
 /** The methods the harness can run. */
 export type CompareMethod = "mbrl" | "dqn" | "ppo";

@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 import type { Comparison } from "./compare.ts";
-import { readMetrics, readSummary } from "./run_writer.ts";
+import { readMetrics, readSummary } from "../run_folder.ts";
 
 /** One evaluation of one seed of one method. */
 export interface ComparisonCurveRow {

@@ -1,6 +1,6 @@
 import { assertEquals, assertThrows } from "@std/assert";
 import { assertPositiveIntegers, BaselineRun } from "../../lib/agents/baseline_run.ts";
-import { readMetrics, readSummary } from "../../lib/experiment/run_writer.ts";
+import { readMetrics, readSummary } from "../../lib/run_folder.ts";
 
 const left = (_obs: Float32Array, n: number) => new Int32Array(n);
 

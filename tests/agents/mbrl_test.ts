@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { ModelBasedRLAgent, trainModelBasedRL } from "../../lib/agents/mod.ts";
 import { setupBackend } from "../../lib/backend.ts";
 import { makeEnv } from "../../lib/envs/registry.ts";
-import { readMetrics, readSummary } from "../../lib/experiment/run_writer.ts";
+import { readMetrics, readSummary } from "../../lib/run_folder.ts";
 import { Rng } from "../../lib/rng.ts";
 
 await setupBackend();

@@ -7,7 +7,7 @@ import {
 } from "../../lib/experiment/compare.ts";
 import { parseCompareArgs, writeComparisonFigures } from "../../lib/cli/compare.ts";
 import { comparisonRows } from "../../lib/experiment/compare_rows.ts";
-import { RunWriter } from "../../lib/experiment/run_writer.ts";
+import { RunWriter } from "../../lib/run_folder.ts";
 
 /** metrics.jsonl rows without their wall-clock field (the one thing allowed to differ). */
 function withoutClock(text: string): unknown[] {
