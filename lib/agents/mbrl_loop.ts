@@ -17,7 +17,7 @@ import {
   runDirIn,
   type RunSummary,
   RunWriter,
-} from "../experiment/run_writer.ts";
+} from "../run_folder.ts";
 import type { DynamicsModelType } from "../models/mod.ts";
 import type { ActionMode, EnvAction } from "../planners/mod.ts";
 import { Rng } from "../rng.ts";
