@@ -5,7 +5,8 @@
  * A script, not a test: figures depend on the machine and its load.
  *
  * Run: `deno task bench:buffer` (options: `--capacity N`, `--batch N`, `--seconds S` per
- * sampling measurement, `--reps N` repetitions whose median is printed).
+ * sampling measurement, `--reps N` repetitions whose median is printed: the middle one for an odd count, the mean of
+ * the two middle ones for an even count).
  *
  * @module
  */
@@ -17,6 +18,7 @@ import {
   type TransitionBatch,
 } from "../buffer/mod.ts";
 import { Rng } from "../rng.ts";
+import { median } from "../stats.ts";
 
 /** What one measurement reports. */
 interface Row {
@@ -24,11 +26,6 @@ interface Row {
   operation: string;
   perSecond: number;
   unit: string;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 /** CartPole-shaped transitions with random values, made before timing starts. */

@@ -2,31 +2,17 @@
  * Aggregation over seeds: medians, a distribution-free confidence interval for the median,
  * and ratios of medians.
  *
- * The interval is the order-statistic (binomial) interval for the median: with sorted values
- * `x(1) <= ... <= x(n)`, the interval `[x(k), x(n+1-k)]` covers the true median with
- * probability `1 - 2 * P(Binomial(n, 1/2) <= k - 1)`, whatever the distribution (continuous
- * case). We take the largest `k` (narrowest interval) whose coverage reaches the requested
- * level (95% by default); when `n` is too small to reach it (five seeds give at most 93.75%),
- * we take `[min, max]` and report the coverage actually achieved. No random numbers are
- * involved, so there is nothing to seed and the same data always give the same interval.
+ * The statistics themselves (`median`, the order-statistic interval, the binomial CDF) live in
+ * `lib/stats.ts` and are re-exported here under the names the comparison has always used.
  *
  * Runs that never solved count as their step budget (flagged `solved: false`), so the median
  * stays honest: it can only be pulled towards the budget, never flattered by dropping seeds.
  *
  * @module
  */
+import { median, orderStatisticInterval } from "../stats.ts";
 
-/** A confidence interval for a median, with the coverage it achieves. */
-export interface MedianInterval {
-  /** Lower end, `x(k)`. */
-  low: number;
-  /** Upper end, `x(n+1-k)`. */
-  high: number;
-  /** The exact coverage `1 - 2 P(Bin(n, 1/2) <= k-1)` (for continuous data). */
-  confidence: number;
-  /** The order-statistic index `k` (1-based) of the lower end. */
-  k: number;
-}
+export { binomialHalfCdf, median, type MedianInterval } from "../stats.ts";
 
 /** One seed's outcome as the aggregation sees it. */
 export interface SeedOutcome {
@@ -50,70 +36,18 @@ export interface MethodAggregate {
   solvedCount: number;
 }
 
-function assertValues(values: readonly number[], what: string): void {
-  if (values.length === 0) throw new RangeError(`Expected ${what} to be non-empty but found []`);
-  for (const v of values) {
-    if (!Number.isFinite(v)) {
-      throw new TypeError(`Expected ${what} to hold finite numbers but found ${v}`);
-    }
-  }
-}
-
 /**
- * The median of `values` (the mean of the two middle values for an even count).
- *
- * @example
- * ```ts
- * median([3, 1, 2]); // 2
- * median([4, 1, 3, 2]); // 2.5
- * ```
- * @throws {RangeError} on an empty array. @throws {TypeError} on a non-finite value.
- */
-export function median(values: readonly number[]): number {
-  assertValues(values, "values");
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-/** `P(Binomial(n, 1/2) <= j)`, exactly by summing binomial coefficients. */
-export function binomialHalfCdf(n: number, j: number): number {
-  if (!Number.isInteger(n) || n < 0) {
-    throw new RangeError(`Expected n to be a non-negative integer but found ${n}`);
-  }
-  if (j < 0) return 0;
-  let coefficient = 1;
-  let sum = 0;
-  for (let i = 0; i <= Math.min(j, n); i++) {
-    sum += coefficient;
-    coefficient = coefficient * (n - i) / (i + 1);
-  }
-  return sum / 2 ** n;
-}
-
-/**
- * The order-statistic confidence interval for the median of `values`.
+ * The order-statistic confidence interval for the median of `values`: the same function as
+ * {@linkcode orderStatisticInterval} in `lib/stats.ts`, under the name the comparison uses.
  *
  * @example
  * ```ts
  * medianInterval([5, 1, 4, 2, 3]); // { low: 1, high: 5, confidence: 0.9375, k: 1 }
  * ```
  * @param level the coverage wanted, in (0, 1). @default {0.95}
- * @throws {RangeError} on an empty array or a level outside (0, 1).
+ * @throws {RangeError} on an empty array, a non-finite value or a level outside (0, 1).
  */
-export function medianInterval(values: readonly number[], level = 0.95): MedianInterval {
-  assertValues(values, "values");
-  if (!(level > 0 && level < 1)) {
-    throw new RangeError(`Expected level to be in (0, 1) but found ${level}`);
-  }
-  const sorted = [...values].sort((a, b) => a - b);
-  const n = sorted.length;
-  let k = 1;
-  // Coverage of [x(k), x(n+1-k)] shrinks as k grows; keep the largest k that still reaches level.
-  while (k + 1 <= (n + 1) / 2 && 1 - 2 * binomialHalfCdf(n, k) >= level) k++;
-  const confidence = n === 1 ? 0 : Math.max(0, 1 - 2 * binomialHalfCdf(n, k - 1));
-  return { low: sorted[k - 1]!, high: sorted[n - k]!, confidence, k };
-}
+export const medianInterval: typeof orderStatisticInterval = orderStatisticInterval;
 
 /**
  * Steps to solve with unsolved runs replaced by `budget`.

@@ -1,23 +1,11 @@
 /**
- * Small summaries figures need (no d3 import of our own).
+ * Small helpers figures need (no d3 import of our own); `median` and `quantile` are
+ * `lib/stats.ts`'s, re-exported.
  *
  * @module
  */
 
-/** The `q`-quantile (linear interpolation, as numpy's default) of finite `values`; NaN if none. */
-export function quantile(values: readonly number[], q: number): number {
-  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
-  if (sorted.length === 0) return NaN;
-  const position = (sorted.length - 1) * q;
-  const lo = Math.floor(position);
-  const hi = Math.ceil(position);
-  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (position - lo);
-}
-
-/** The median of finite `values`; NaN if none. */
-export function median(values: readonly number[]): number {
-  return quantile(values, 0.5);
-}
+export { median, quantile } from "../stats.ts";
 
 /** Rows grouped by a string key, in first-seen order. */
 export function groupBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[]> {
