@@ -3,11 +3,9 @@
  *
  * @module
  */
-import {
-  type BaseDynamicsModel,
-  type DynamicsModelOptions,
-  readSavedModel,
-} from "./base_dynamics_model.ts";
+import type { BaseDynamicsModel } from "./base_dynamics_model.ts";
+import type { DynamicsModelOptions } from "./model_config.ts";
+import { readSavedModel } from "./model_file.ts";
 import { EnsembleDynamicsModel, type EnsembleDynamicsModelOptions } from "./ensemble_model.ts";
 import { ProbabilisticDynamicsModel } from "./probabilistic_model.ts";
 import { Rng } from "../rng.ts";
@@ -59,6 +57,7 @@ export async function loadDynamicsModel(path: string): Promise<BaseDynamicsModel
   const options: DynamicsModelOptions = {
     stateDim: c.stateDim,
     actionDim: c.actionDim,
+    actionSpace: c.actionSpace ?? undefined,
     hiddenSizes: c.hiddenSizes,
     activation: c.activation,
     probabilistic: c.probabilistic,

@@ -73,6 +73,22 @@ export class MemberNetwork {
     this.#adam = new Adam(vars, { ...config.adam, decayMask });
   }
 
+  /** The optimiser of this network's parameters (its settings are the model's read-back). */
+  get optimizer(): Adam {
+    return this.#adam;
+  }
+
+  /** Whether the network has a log-std head (its learned bounds exist). */
+  get hasLogStdHead(): boolean {
+    return this.#maxLogStd !== undefined;
+  }
+
+  /** Whether the network's last output is a termination logit (read from the layer sizes). */
+  get hasTerminationHead(): boolean {
+    const t = this.config.targetDim;
+    return this.mlp.outputSize === t * (this.hasLogStdHead ? 2 : 1) + 1;
+  }
+
   /** Raw outputs `[n, outputDim]`: mean, raw log-std (unbounded), termination logit. */
   forward(x: tf.Tensor2D): tf.Tensor2D {
     return this.mlp.forward(x);

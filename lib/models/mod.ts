@@ -6,13 +6,16 @@
  */
 export type * from "./types.ts";
 export * from "./normalizer.ts";
-export {
-  BaseDynamicsModel,
-  type DynamicsModelConfig,
-  type DynamicsModelKind,
-  type DynamicsModelOptions,
-  type SavedModelJson,
-} from "./base_dynamics_model.ts";
+export { BaseDynamicsModel } from "./base_dynamics_model.ts";
+export type {
+  DynamicsModelConfig,
+  DynamicsModelKind,
+  DynamicsModelOptions,
+  DynamicsModelSettings,
+  ValLossKind,
+} from "./model_config.ts";
+export { readSavedModel, type SavedModelJson } from "./model_file.ts";
+export { type TrainReport, type TrainSettings, validationCount } from "./trainer.ts";
 export * from "./probabilistic_model.ts";
 export * from "./ensemble_model.ts";
 export * from "./linear_dynamics_model.ts";

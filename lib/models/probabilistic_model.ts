@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { BaseDynamicsModel, type DynamicsModelOptions } from "./base_dynamics_model.ts";
+import { BaseDynamicsModel } from "./base_dynamics_model.ts";
+import type { DynamicsModelOptions } from "./model_config.ts";
 
 /** Options of {@linkcode ProbabilisticDynamicsModel}. */
 export type ProbabilisticDynamicsModelOptions = DynamicsModelOptions;

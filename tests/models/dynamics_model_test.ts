@@ -321,12 +321,16 @@ Deno.test("bad input gives clear errors", async () => {
     rng: new Rng(0),
   });
   const good = linearSystem(50, 0);
-  await assertRejects(() => model.train(cartPoleRandom(20, 0)), RangeError, "stateDim 3");
+  await assertRejects(() => model.train(cartPoleRandom(20, 0)), TypeError, "stateDim 3");
   await assertRejects(() => model.train(makeBatch(3, 1, [])), RangeError, "empty buffer");
   await assertRejects(() => model.train({ all: () => makeBatch(3, 1, []) }), RangeError, "found 0");
   const withNaN = linearSystem(50, 0);
   withNaN.nextStates[7] = NaN;
-  await assertRejects(() => model.train(withNaN), RangeError, "finite nextStates");
+  await assertRejects(
+    () => model.train(withNaN),
+    RangeError,
+    "Expected nextStates[7] to be finite but found NaN",
+  );
   await assertRejects(() => model.train(good, { epochs: 0 }), RangeError, "epochs");
   await assertRejects(
     () => model.train(good, { validationFraction: 1 }),
@@ -335,12 +339,12 @@ Deno.test("bad input gives clear errors", async () => {
   );
   assertThrows(
     () => model.predict(new Float32Array(4), new Float32Array(1)),
-    RangeError,
+    TypeError,
     "whole rows of 3",
   );
   assertThrows(
     () => model.predict(new Float32Array(6), new Float32Array(1)),
-    RangeError,
+    TypeError,
     "actions of length 2",
   );
   model.dispose();
