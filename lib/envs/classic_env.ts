@@ -6,6 +6,13 @@
  * @module
  */
 import { assertSeed, Rng } from "../rng.ts";
+import {
+  assertFinite,
+  assertFiniteArray,
+  assertLength,
+  assertNonNegativeInt,
+  describeValue,
+} from "../validate.ts";
 import type {
   BoxSpace,
   Env,
@@ -65,7 +72,8 @@ export function uniformState(rng: Rng, n: number, low: number, high: number): nu
 
 /**
  * Reads Gymnasium's `low`/`high` reset options (`utils.maybe_parse_reset_bounds`): each
- * defaults to the env's own bound; `low > high` or a non-finite bound is a `RangeError`.
+ * defaults to the env's own bound; a non-number bound is a `TypeError`, a non-finite one or
+ * `low > high` a `RangeError`.
  */
 export function resetBounds(
   options: ResetOptions,
@@ -73,11 +81,8 @@ export function resetBounds(
 ): { low: number; high: number } {
   const low = options.low ?? defaults.low;
   const high = options.high ?? defaults.high;
-  for (const [name, value] of [["low", low], ["high", high]] as const) {
-    if (typeof value !== "number" || !Number.isFinite(value)) {
-      throw new TypeError(`Expected reset option ${name} to be a finite number but found ${value}`);
-    }
-  }
+  assertFinite(low, "reset option low");
+  assertFinite(high, "reset option high");
   if (low > high) {
     throw new RangeError(`Expected reset option low <= high but found low ${low} > high ${high}`);
   }
@@ -85,16 +90,19 @@ export function resetBounds(
 }
 
 /**
- * Throws a `RangeError` unless `n` is a non-negative integer and `batch` holds `n` rows of
- * `dim` values (used by the batched rules).
+ * Throws unless `n` is a non-negative integer (`RangeError`) and `batch` holds `n` rows of `dim` values (`TypeError`), for the batched rules. Values are not scanned:
+ * the rules run in planners' inner loops, whose callers check their inputs once.
  */
-export function assertBatch(name: string, batch: ArrayLike<number>, n: number, dim: number): void {
-  if (!Number.isInteger(n) || n < 0) {
-    throw new RangeError(`Expected n to be a non-negative integer but found ${n}`);
+export function assertBatch(name: string, batch: unknown, n: number, dim: number): void {
+  assertNonNegativeInt(n, "n");
+  if (batch === null || typeof batch !== "object" || !("length" in batch)) {
+    throw new TypeError(`Expected ${name} to be a Float32Array but found ${describeValue(batch)}`);
   }
-  if (batch.length !== n * dim) {
-    throw new RangeError(
-      `Expected ${name} to have length ${n * dim} (${n} rows of ${dim}) but found ${batch.length}`,
+  if ((batch as ArrayLike<number>).length !== n * dim) {
+    throw new TypeError(
+      `Expected ${name} to have length ${n * dim} (${n} rows of ${dim}) but found length ${
+        (batch as ArrayLike<number>).length
+      }`,
     );
   }
 }
@@ -102,8 +110,8 @@ export function assertBatch(name: string, batch: ArrayLike<number>, n: number, d
 /**
  * An env's batched rules with the batch shapes checked once here: `reward` sees
  * `observations` and `nextObservations` of `[n * observationDim]` and actions `[n * 1]`,
- * `terminated` sees `nextObservations` of `[n * observationDim]`; a wrong length or `n` is a
- * `RangeError` before either runs.
+ * `terminated` sees `nextObservations` of `[n * observationDim]`; a wrong length
+ * (`TypeError`) or a bad `n` (`RangeError`) throws before either runs.
  *
  * @example
  * ```ts
@@ -147,15 +155,6 @@ export function float32Box(low: readonly number[], high: readonly number[]): Box
   });
 }
 
-function describe(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.join(", ")}]`;
-  if (ArrayBuffer.isView(value)) {
-    return `${value.constructor.name} of length ${(value as Float32Array).length}`;
-  }
-  if (typeof value === "string") return JSON.stringify(value);
-  return String(value);
-}
-
 /**
  * Base class of the classic-control environments: `TimeLimit` (truncated once the step count
  * since `reset` reaches `maxEpisodeSteps`, whether or not the step terminated), order
@@ -181,7 +180,15 @@ export abstract class ClassicControlEnv implements Env {
 
   /** @param options seed or stream for resets without a seed */
   constructor(options: EnvOptions = {}) {
+    if (options === null || typeof options !== "object") {
+      throw new TypeError(
+        `Expected env options to be an object but found ${describeValue(options)}`,
+      );
+    }
     if (options.rng !== undefined) {
+      if (!(options.rng instanceof Rng)) {
+        throw new TypeError(`Expected rng to be an Rng but found ${describeValue(options.rng)}`);
+      }
       this.#rng = options.rng;
     } else {
       this.#rng = resetStream(options.seed ?? 0);
@@ -203,6 +210,11 @@ export abstract class ClassicControlEnv implements Env {
    * same seed always gives the same start; without it the stream continues.
    */
   reset(options: ResetOptions = {}): ResetResult {
+    if (options === null || typeof options !== "object") {
+      throw new TypeError(
+        `Expected reset options to be an object but found ${describeValue(options)}`,
+      );
+    }
     if (options.seed !== undefined) {
       this.#rng = resetStream(options.seed);
     }
@@ -216,9 +228,10 @@ export abstract class ClassicControlEnv implements Env {
   /**
    * Advances one step. Throws {@linkcode ResetNeededError} before `reset` or after the
    * episode ended, `TypeError` for an action of the wrong type (an array for a Discrete space,
-   * a non-integer, a string) and `RangeError` for an out-of-range Discrete action, a NaN or
-   * infinite Box action, or a Box action of the wrong length. Box actions are clipped inside
-   * the physics, as Gymnasium does.
+   * a non-integer, a string), or a Box action of the wrong length, and `RangeError` for an
+   * out-of-range Discrete action or a NaN or infinite Box action. Finite Box actions outside
+   * the space are clipped inside the physics, as Gymnasium's Pendulum-v1 and
+   * MountainCarContinuous-v0 do.
    */
   step(action: number | number[] | Float32Array): StepResult {
     if (this.#needsReset) {
@@ -248,23 +261,12 @@ export abstract class ClassicControlEnv implements Env {
 
   /**
    * Sets the physics only: the step count and whether the episode needs a reset are unchanged.
-   * Throws `RangeError` unless `state` has `stateDim` finite numbers.
+   * Throws a `TypeError` unless `state` is an array or typed array of `stateDim` numbers and a
+   * `RangeError` naming the first non-finite one (`Expected state[2] to be finite but found
+   * NaN`).
    */
   setState(state: ArrayLike<number>): void {
-    if (state === null || typeof state !== "object" || typeof state.length !== "number") {
-      throw new TypeError(`Expected state to be an array of numbers but found ${describe(state)}`);
-    }
-    if (state.length !== this.stateDim) {
-      throw new RangeError(
-        `Expected state of ${this.id} to have length ${this.stateDim} but found ${state.length}`,
-      );
-    }
-    for (let i = 0; i < state.length; i++) {
-      const v = state[i];
-      if (typeof v !== "number" || !Number.isFinite(v)) {
-        throw new RangeError(`Expected state[${i}] to be a finite number but found ${v}`);
-      }
-    }
+    assertFiniteArray(state, "state", this.stateDim);
     this.writeState(state);
     this.#hasState = true;
   }
@@ -286,7 +288,7 @@ export abstract class ClassicControlEnv implements Env {
       if (typeof action !== "number" || !Number.isInteger(action)) {
         throw new TypeError(
           `Expected action of ${this.id} to be an integer in [0, ${space.n}) but found ${
-            describe(action)
+            describeValue(action)
           }`,
         );
       }
@@ -303,29 +305,21 @@ export abstract class ClassicControlEnv implements Env {
     } else if (
       Array.isArray(action) || action instanceof Float32Array || action instanceof Float64Array
     ) {
-      if (action.length !== 1) {
-        throw new RangeError(
-          `Expected action of ${this.id} to have length 1 but found length ${action.length}`,
-        );
-      }
+      assertLength(action, `action of ${this.id}`, 1);
       value = action[0];
     } else {
       throw new TypeError(
         `Expected action of ${this.id} to be a number or a length-1 array but found ${
-          describe(action)
+          describeValue(action)
         }`,
       );
     }
     if (typeof value !== "number") {
       throw new TypeError(
-        `Expected action of ${this.id} to be a number but found ${describe(value)}`,
+        `Expected action of ${this.id} to be a number but found ${describeValue(value)}`,
       );
     }
-    if (!Number.isFinite(value)) {
-      throw new RangeError(
-        `Expected action of ${this.id} to be a finite number but found ${value}`,
-      );
-    }
+    assertFinite(value, `action of ${this.id}`);
     return value;
   }
 }

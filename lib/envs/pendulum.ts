@@ -5,6 +5,7 @@
  * @module
  */
 import type { Rng } from "../rng.ts";
+import { assertFinite } from "../validate.ts";
 import { ClassicControlEnv, defineRules, float32Box } from "./classic_env.ts";
 import type { BoxSpace, EnvRules, ResetOptions } from "./types.ts";
 
@@ -81,13 +82,8 @@ export class PendulumEnv extends ClassicControlEnv {
   protected resetPhysics(rng: Rng, options: ResetOptions): void {
     const x = options.x_init ?? Math.PI;
     const y = options.y_init ?? 1.0;
-    for (const [name, value] of [["x_init", x], ["y_init", y]] as const) {
-      if (typeof value !== "number" || !Number.isFinite(value)) {
-        throw new TypeError(
-          `Expected reset option ${name} to be a finite number but found ${value}`,
-        );
-      }
-    }
+    assertFinite(x, "reset option x_init");
+    assertFinite(y, "reset option y_init");
     this.#theta = rng.uniformRange(-x, x);
     this.#thetaDot = rng.uniformRange(-y, y);
   }

@@ -11,6 +11,7 @@ import { MountainCarEnv, mountainCarRules } from "./mountain_car.ts";
 import { MountainCarContinuousEnv, mountainCarContinuousRules } from "./mountain_car_continuous.ts";
 import { PendulumEnv, pendulumRules } from "./pendulum.ts";
 import type { BoxSpace, EnvId, EnvRules, Space } from "./types.ts";
+import { assertFiniteArray, assertOneOf, assertPositiveInt } from "../validate.ts";
 
 /** Static facts about an environment (Gymnasium's registration plus the spaces). */
 export interface EnvMetadata {
@@ -93,12 +94,22 @@ const RULES: Record<EnvId, EnvRules> = {
   "Acrobot-v1": acrobotRules,
 };
 
-function assertEnvId(id: unknown): asserts id is EnvId {
-  if (typeof id !== "string" || !Object.hasOwn(CONSTRUCTORS, id)) {
-    throw new RangeError(
-      `Expected id to be one of ${ENV_IDS.join(", ")} but found ${JSON.stringify(id)}`,
-    );
-  }
+/**
+ * Throws unless `id` is a supported environment id: a `RangeError` for an unknown string
+ * (`Expected envId to be one of CartPole-v1, Pendulum-v1, ... but found "CartPol-v1"`), a
+ * `TypeError` for a non-string. Call it wherever an id enters (options, flags, files) instead
+ * of testing {@linkcode isEnvId} and falling back, so a misspelt id is never silently ignored.
+ *
+ * @example
+ * ```ts
+ * const id: string = "CartPole-v1";
+ * assertEnvId(id);
+ * makeEnv(id); // id is an EnvId here
+ * ```
+ * @param name how the caller calls the id in messages. @default {"envId"}
+ */
+export function assertEnvId(id: unknown, name = "envId"): asserts id is EnvId {
+  assertOneOf(id, name, ENV_IDS);
 }
 
 /** True when `id` is a supported environment id. */
@@ -182,7 +193,8 @@ export function envMetadata(id: EnvId): EnvMetadata {
 
 /**
  * The observation Gymnasium computes from a physical state of `id` (used by tests and by
- * anyone who holds states rather than observations).
+ * anyone who holds states rather than observations). Throws a `TypeError` unless `state` has
+ * `stateDim` numbers and a `RangeError` for a non-finite one.
  *
  * @example
  * ```ts
@@ -191,6 +203,7 @@ export function envMetadata(id: EnvId): EnvMetadata {
  */
 export function observationOf(id: EnvId, state: ArrayLike<number>): Float32Array {
   assertEnvId(id);
+  assertFiniteArray(state, "state", envMetadata(id).stateDim);
   return OBSERVERS[id](state);
 }
 
@@ -203,13 +216,13 @@ export function observationOf(id: EnvId, state: ArrayLike<number>): Float32Array
  * evaluationSolves("CartPole-v1", [500, 480, 470], 3); // true (mean 483.3 >= 475)
  * evaluationSolves("CartPole-v1", [500, 500], 3); // false (stopped before all 3 episodes)
  * ```
- * @throws {RangeError} for an unknown id or `episodes` that is not a positive integer.
+ * @throws {RangeError} for an unknown id, `episodes` that is not a positive integer or a
+ *   non-finite return.
  */
 export function evaluationSolves(id: EnvId, returns: readonly number[], episodes: number): boolean {
   const { solvedThreshold } = envMetadata(id);
-  if (!Number.isSafeInteger(episodes) || episodes <= 0) {
-    throw new RangeError(`Expected episodes to be a positive integer but found ${episodes}`);
-  }
+  assertPositiveInt(episodes, "episodes");
+  assertFiniteArray(returns, "returns");
   if (returns.length !== episodes) return false;
   let sum = 0;
   for (const r of returns) sum += r;
@@ -231,6 +244,8 @@ export function evaluationCannotSolve(
   episodes: number,
 ): boolean {
   const { solvedThreshold, maxEpisodeReturn } = envMetadata(id);
+  assertPositiveInt(episodes, "episodes");
+  assertFiniteArray(returns, "returns");
   let sum = 0;
   for (const r of returns) sum += r;
   const best = (sum + maxEpisodeReturn * Math.max(0, episodes - returns.length)) / episodes;

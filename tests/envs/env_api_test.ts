@@ -10,11 +10,14 @@ import {
   assertThrows,
 } from "@std/assert";
 import {
+  assertEnvId,
   CartPoleEnv,
   ENV_IDS,
   type EnvId,
   envMetadata,
   envRules,
+  evaluationCannotSolve,
+  evaluationSolves,
   makeEnv,
   MountainCarContinuousEnv,
   observationOf,
@@ -67,6 +70,37 @@ Deno.test("metadata: ids, time limits, reward thresholds, spaces", () => {
   assertThrows(() => envRules("Nope" as EnvId), RangeError);
 });
 
+Deno.test("a misspelt env id names envId and lists the supported ids wherever it enters", () => {
+  const message = `Expected envId to be one of ${ENV_IDS.join(", ")} but found "CartPol-v1"`;
+  const bad = "CartPol-v1" as EnvId;
+  assertThrows(() => makeEnv(bad), RangeError, message);
+  assertThrows(() => envRules(bad), RangeError, message);
+  assertThrows(() => envMetadata(bad), RangeError, message);
+  assertThrows(() => observationOf(bad, [0, 0]), RangeError, message);
+  assertThrows(() => evaluationSolves(bad, [1], 1), RangeError, message);
+  assertThrows(() => assertEnvId("CartPol-v1"), RangeError, message);
+  assertThrows(() => assertEnvId(7, "env"), TypeError, "Expected env to be one of");
+  assertThrows(() => makeEnv(undefined as unknown as EnvId), TypeError, "found undefined");
+  assertEnvId("Acrobot-v1");
+});
+
+Deno.test("observationOf and the solved rule reject bad inputs instead of returning NaN", () => {
+  assertThrows(() => observationOf("CartPole-v1", [0, 0, NaN, 0]), RangeError, "state[2]");
+  assertThrows(() => observationOf("Pendulum-v1", [0]), TypeError, "length 2");
+  assertThrows(() => evaluationSolves("CartPole-v1", [500, NaN], 2), RangeError, "returns[1]");
+  assertThrows(() => evaluationSolves("CartPole-v1", [500], 0), RangeError, "episodes");
+  assertThrows(() => evaluationCannotSolve("CartPole-v1", [NaN], 2), RangeError, "returns[0]");
+});
+
+Deno.test("env options are checked: an rng must be an Rng", () => {
+  assertThrows(
+    () => makeEnv("CartPole-v1", { rng: {} as unknown as Rng }),
+    TypeError,
+    "Expected rng to be an Rng",
+  );
+  assertThrows(() => makeEnv("CartPole-v1", { seed: 0.5 }), TypeError, "seed");
+});
+
 Deno.test("step before reset and after the episode ended throws ResetNeededError", () => {
   for (const id of ENV_IDS) {
     const env = makeEnv(id);
@@ -114,8 +148,8 @@ Deno.test("Box actions: NaN, infinities and wrong lengths throw; numbers and arr
     assertThrows(() => env.step([NaN]), RangeError, "NaN");
     assertThrows(() => env.step(Float32Array.of(NaN)), RangeError);
     assertThrows(() => env.step(Infinity), RangeError);
-    assertThrows(() => env.step([0, 0]), RangeError, "length 1");
-    assertThrows(() => env.step([]), RangeError);
+    assertThrows(() => env.step([0, 0]), TypeError, "length 1");
+    assertThrows(() => env.step([]), TypeError);
     assertThrows(() => env.step(["0"] as unknown as number[]), TypeError);
     assertThrows(() => env.step({} as unknown as number), TypeError);
     const start = env.getState();
@@ -259,16 +293,41 @@ Deno.test("reset draws from Gymnasium's ranges and honours low/high options", ()
   const [theta, thetaDot] = pendulum.getState();
   assert(Math.abs(theta!) <= 0.1 && Math.abs(thetaDot!) <= 0.2);
   assertThrows(() => makeEnv("CartPole-v1").reset({ low: 1, high: 0 }), RangeError);
-  assertThrows(() => makeEnv("Acrobot-v1").reset({ low: NaN }), TypeError);
+  assertThrows(
+    () => makeEnv("Acrobot-v1").reset({ low: NaN }),
+    RangeError,
+    "Expected reset option low to be finite but found NaN",
+  );
+  assertThrows(
+    () => makeEnv("CartPole-v1").reset({ high: "1" as unknown as number }),
+    TypeError,
+    "reset option high",
+  );
+  assertThrows(
+    () => makeEnv("Pendulum-v1").reset({ x_init: Infinity }),
+    RangeError,
+    "x_init",
+  );
+  assertThrows(
+    () => makeEnv("CartPole-v1").reset(3 as unknown as { seed: number }),
+    TypeError,
+    "reset options",
+  );
 });
 
 Deno.test("setState validates its input and getState returns a copy", () => {
   for (const id of ENV_IDS) {
     const env = makeEnv(id);
     const dim = envMetadata(id).stateDim;
-    assertThrows(() => env.setState(new Array(dim + 1).fill(0)), RangeError, `length ${dim}`);
-    assertThrows(() => env.setState(new Array(dim).fill(NaN)), RangeError, "finite");
+    assertThrows(() => env.setState(new Array(dim + 1).fill(0)), TypeError, `length ${dim}`);
+    assertThrows(
+      () => env.setState([...new Array(dim - 1).fill(0), NaN]),
+      RangeError,
+      `Expected state[${dim - 1}] to be finite but found NaN`,
+    );
+    assertThrows(() => env.setState(new Float32Array(dim).fill(Infinity)), RangeError, "state[0]");
     assertThrows(() => env.setState(5 as unknown as number[]), TypeError);
+    assertThrows(() => env.setState(new Array(dim).fill("0")), TypeError, "state[0]");
     env.setState(SAFE_STATE[id]);
     const state = env.getState();
     state[0] = 123;
@@ -346,10 +405,11 @@ Deno.test("the rules reject batches of the wrong length", () => {
   for (const id of ENV_IDS) {
     const rules = envRules(id);
     const d = rules.observationDim;
-    assertThrows(() => rules.terminated(new Float32Array(d * 2 + 1), 2), RangeError, "length");
+    assertThrows(() => rules.terminated(new Float32Array(d * 2 + 1), 2), TypeError, "length");
     assertThrows(
       () => rules.reward(new Float32Array(d), new Float32Array(2), new Float32Array(d), 1),
-      RangeError,
+      TypeError,
+      "actions",
     );
     assertThrows(() => rules.terminated(new Float32Array(0), -1), RangeError);
   }
