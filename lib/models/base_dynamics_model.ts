@@ -69,7 +69,9 @@ function isSource(data: TransitionBatch | TransitionSource): data is TransitionS
  *
  * @example
  * ```ts
+ * import { setupBackend } from "../backend.ts";
  * import { createDynamicsModel } from "./factory.ts";
+ * await setupBackend();
  * const model = createDynamicsModel({ type: "ensemble", stateDim: 4, actionDim: 1, numModels: 3 });
  * model.settings.numModels; // 3, read from the member networks
  * model.dispose();

@@ -25,10 +25,32 @@ export interface EnsembleDynamicsModelOptions extends DynamicsModelOptions {
  *
  * @example
  * ```ts
+ * import { setupBackend } from "../backend.ts";
+ * import { ReplayBuffer } from "../buffer/mod.ts";
+ * import { makeEnv } from "../envs/mod.ts";
+ * import { Rng } from "../rng.ts";
  * await setupBackend();
- * const model = new EnsembleDynamicsModel({ stateDim: 4, actionDim: 1, numModels: 5, rng: new Rng(0) });
- * await model.train(buffer, { epochs: 20 });
+ * const env = makeEnv("CartPole-v1", { seed: 0 });
+ * const buffer = new ReplayBuffer(500, { stateDim: 4, actionDim: 1, rng: new Rng(0) });
+ * let state = env.reset().observation;
+ * for (let t = 0; t < 200; t++) {
+ *   const step = env.step(t % 2);
+ *   buffer.add({ ...step, state, action: t % 2, nextState: step.observation });
+ *   state = step.terminated || step.truncated ? env.reset().observation : step.observation;
+ * }
+ * const { states, actions } = buffer.all();
+ * const model = new EnsembleDynamicsModel({
+ *   stateDim: 4,
+ *   actionDim: 1,
+ *   actionSpace: { kind: "discrete", n: 2 },
+ *   numModels: 3,
+ *   hiddenSizes: [32, 32],
+ *   rng: new Rng(0),
+ * });
+ * await model.train(buffer, { epochs: 5 });
  * const next = model.sample(states, actions, { rng: new Rng(1), propagation: "ts1" });
+ * next.mean.length === states.length; // true: one sampled next state per row
+ * model.dispose();
  * ```
  */
 export class EnsembleDynamicsModel extends BaseDynamicsModel {

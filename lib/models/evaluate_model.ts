@@ -134,8 +134,20 @@ function sequencesFromRows(
  *
  * @example
  * ```ts
- * const report = evaluateModel(model, heldOutBuffer, { horizons: 10 });
- * report.stateMse; report.rolloutMse[9]; report.calibration?.within1Sigma;
+ * import { LinearDynamicsModel } from "./linear_dynamics_model.ts";
+ * const n = 50;
+ * const states = Float32Array.from({ length: n }, (_, i) => i / n);
+ * const nextStates = states.map((s) => s + 0.5);
+ * const heldOut = {
+ *   size: n, stateDim: 1, actionDim: 1, states, nextStates,
+ *   actions: new Float32Array(n).fill(1), rewards: new Float32Array(n),
+ *   terminated: new Uint8Array(n), truncated: new Uint8Array(n),
+ * };
+ * const model = new LinearDynamicsModel({ stateDim: 1, actionDim: 1 });
+ * await model.train(heldOut);
+ * const report = evaluateModel(model, heldOut, { horizons: 1 });
+ * report.stateMse < 1e-6; // true: the linear model is exact here
+ * report.calibration; // undefined: it predicts no std
  * ```
  * @throws {RangeError} on empty data, mismatched dimensions or a bad horizon.
  */

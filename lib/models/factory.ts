@@ -26,7 +26,11 @@ export interface CreateDynamicsModelOptions extends EnsembleDynamicsModelOptions
  *
  * @example
  * ```ts
+ * import { setupBackend } from "../backend.ts";
+ * await setupBackend();
  * const model = createDynamicsModel({ type: "ensemble", stateDim: 4, actionDim: 1, numModels: 3 });
+ * model.settings.type; // "ensemble"
+ * model.dispose();
  * ```
  * @throws {TypeError} on an unknown type.
  */

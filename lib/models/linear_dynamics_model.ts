@@ -63,9 +63,17 @@ export interface LinearDynamicsModelOptions {
  *
  * @example
  * ```ts
- * const model = new LinearDynamicsModel({ stateDim: 4, actionDim: 1 });
- * await model.train(buffer.all());
- * const next = model.predict(batch.states, batch.actions).mean;
+ * const n = 20;
+ * const states = Float32Array.from({ length: n }, (_, i) => i);
+ * const actions = Float32Array.from({ length: n }, (_, i) => i % 2);
+ * const batch = {
+ *   size: n, stateDim: 1, actionDim: 1, states, actions,
+ *   nextStates: states.map((s, i) => 0.9 * s + actions[i]!), rewards: new Float32Array(n),
+ *   terminated: new Uint8Array(n), truncated: new Uint8Array(n),
+ * };
+ * const model = new LinearDynamicsModel({ stateDim: 1, actionDim: 1 });
+ * await model.train(batch);
+ * const next = model.predict(new Float32Array([10]), new Float32Array([1])).mean; // ~[10]
  * ```
  */
 export class LinearDynamicsModel implements DynamicsModel {

@@ -92,6 +92,7 @@ function bodyChecksum(json: Omit<SavedModelJson, "checksum">): number {
  * await model.save(dir); // writeSavedModel under the hood
  * (await readSavedModel(dir)).json.version; // 2
  * model.dispose();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function writeSavedModel(path: string, content: SavedModelContent): Promise<void> {
@@ -141,6 +142,7 @@ export async function writeSavedModel(path: string, content: SavedModelContent):
  * json.config.numModels; // 2
  * weights.length > 0; // true
  * model.dispose();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function readSavedModel(
@@ -211,6 +213,7 @@ export async function readSavedModel(
  * await model.save(dir);
  * await model.load(dir); // assertSavedModelMatches passes
  * model.dispose();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export function assertSavedModelMatches(

@@ -16,8 +16,10 @@ export interface NormalizerJson {
  *
  * @example
  * ```ts
- * const norm = Normalizer.fit(data, 4);
+ * const data = new Float32Array([1, 10, 3, 10, 5, 10]); // 3 rows of 2 columns
+ * const norm = Normalizer.fit(data, 2);
  * const z = norm.normalize(data); // same length, zero mean, unit std per column
+ * norm.std[1]; // 1: a constant column keeps std 1
  * ```
  */
 export class Normalizer {

@@ -51,8 +51,20 @@ function checkPositive(name: string, value: number): void {
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { setupBackend } from "../backend.ts";
+ * import { Rng } from "../rng.ts";
+ * import { Mlp } from "./mlp.ts";
+ * await setupBackend();
+ * const net = new Mlp({ layerSizes: [2, 8, 1], rng: new Rng(0) });
  * const opt = new Adam(net.variables, { learningRate: 3e-4, clipNorm: 10 });
- * tf.tidy(() => opt.step(net.gradients(x, lossFn).grads));
+ * const x = tf.tensor2d([[0, 1], [1, 0]]);
+ * const y = tf.tensor2d([[1], [-1]]);
+ * tf.tidy(() => opt.step(net.gradients(x, (out) => tf.losses.meanSquaredError(y, out)).grads));
+ * opt.iterations; // 1
+ * tf.dispose([x, y]);
+ * opt.dispose();
+ * net.dispose();
  * ```
  */
 export class Adam {

@@ -22,6 +22,7 @@ export type InitScheme = "he" | "glorot" | "orthogonal" | "torch";
  *
  * @example
  * ```ts
+ * import { Rng } from "../rng.ts";
  * const w = initWeights(4, 64, { scheme: "he", rng: new Rng(0) }); // Float32Array(256)
  * ```
  */

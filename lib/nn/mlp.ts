@@ -84,14 +84,23 @@ function checkSizes(sizes: readonly number[]): void {
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { setupBackend } from "../backend.ts";
+ * import { Rng } from "../rng.ts";
+ * import { Adam } from "./adam.ts";
  * await setupBackend();
+ * const x = tf.randomNormal<tf.Rank.R2>([8, 4], 0, 1, "float32", 1);
+ * const target = tf.zeros<tf.Rank.R2>([8, 2]);
  * const net = new Mlp({ layerSizes: [4, 64, 64, 2], rng: new Rng(0) });
  * const opt = new Adam(net.variables, { learningRate: 1e-3 });
  * tf.tidy(() => {
- *   const { grads } = net.gradients(x, (out) => tf.losses.meanSquaredError(y, out));
+ *   const { grads } = net.gradients(x, (out) => tf.losses.meanSquaredError(target, out));
  *   opt.step(grads);
  * });
- * const y = net.forward(x); // [n, 2]
+ * const y = net.forward(x); // [8, 2]
+ * tf.dispose([x, target, y]);
+ * opt.dispose();
+ * net.dispose();
  * ```
  */
 export class Mlp {
