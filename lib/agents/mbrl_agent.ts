@@ -5,8 +5,8 @@
  * @module
  */
 import { ReplayBuffer, type Transition } from "../buffer/mod.ts";
-import { envMetadata, isEnvId } from "../envs/registry.ts";
-import type { EnvId, EnvRules, Space } from "../envs/types.ts";
+import { envMetadata } from "../envs/registry.ts";
+import type { EnvId, Space } from "../envs/types.ts";
 import {
   createDynamicsModel,
   type DynamicsModelType,
@@ -14,108 +14,67 @@ import {
   type EvaluateModelOptions,
   type ModelEvaluation,
 } from "../models/mod.ts";
-import type { DynamicsModel, Propagation, TrainHistoryRow } from "../models/types.ts";
+import type { DynamicsModel, TrainHistoryRow } from "../models/types.ts";
 import {
-  type ActionMode,
-  CEM_MPC,
   type EnvAction,
-  type MpcOptions,
+  makeMpcPlanner,
   type MpcPlanner,
-  MPPIMPC,
-  type QuadraticShaping,
-  RandomShootingMPC,
-  type RuleSource,
+  PLANNER_TYPES,
+  type PlannerType,
 } from "../planners/mod.ts";
 import { Rng } from "../rng.ts";
+import type { MbrlConfig } from "./mbrl_config.ts";
+
+/** A model's architecture and optimiser as read back from the model itself. */
+export type ModelSettings = MbrlConfig["model"];
+
+/** Reads a learned model's settings back from the model object (its own `settings`). */
+function modelSettings(model: DynamicsModel): ModelSettings | null {
+  const own = (model as { settings?: Partial<ModelSettings> }).settings;
+  if (own === undefined) return null;
+  return {
+    type: own.type!,
+    hiddenSizes: [...(own.hiddenSizes ?? [])],
+    numModels: own.numModels!,
+    learningRate: own.learningRate!,
+  };
+}
 
 /** The planners {@linkcode ModelBasedRLAgent} can use. */
-export type MpcType = "random_shooting" | "cem" | "mppi";
+export type MpcType = PlannerType;
 
-/** The `mpcType` names accepted. */
-export const MPC_TYPES: readonly MpcType[] = Object.freeze(["random_shooting", "cem", "mppi"]);
-/** The `modelType` names accepted. */
+/** The `planner.type` names accepted. */
+export const MPC_TYPES: readonly MpcType[] = PLANNER_TYPES;
+/** The `model.type` names accepted. */
 export const MODEL_TYPES: readonly DynamicsModelType[] = Object.freeze([
   "deterministic",
   "probabilistic",
   "ensemble",
 ]);
 
-/** Options of {@linkcode ModelBasedRLAgent}. */
+/** What the agent is built from: the parts of an {@linkcode MbrlConfig} it uses. */
+export type AgentConfig = Pick<MbrlConfig, "envId" | "model" | "fit" | "planner" | "objective"> & {
+  loop: Pick<MbrlConfig["loop"], "bufferCapacity">;
+};
+
+/** Run-time inputs of {@linkcode ModelBasedRLAgent} that are not configuration. */
 export interface ModelBasedRLAgentOptions {
-  /** Observation dimension. */
-  stateDim: number;
-  /** Env action width (1 for a Discrete index). */
-  actionDim: number;
-  /** The env's action space; defaults to the env's when `envId` is given. */
-  actionSpace?: Space;
-  /** The env id: its rules, action space and default shaping. */
-  envId?: EnvId;
-  /** The env's true reward/termination rules; default the env's own when `envId` is given. */
-  rules?: EnvRules;
-  /** Dynamics model family. @default {"deterministic"} */
-  modelType?: DynamicsModelType;
-  /** Planner. @default {"random_shooting"} */
-  mpcType?: MpcType;
-  /** A ready model to use instead of building one (e.g. a `TrueDynamicsModel`). */
-  dynamicsModel?: DynamicsModel;
-  /** Hidden widths of the model's networks. @default {[64, 64]} */
-  hiddenSizes?: readonly number[];
-  /** Ensemble size (ensemble only). @default {5} */
-  numModels?: number;
-  /** Model Adam step size. @default {3e-3} */
-  learningRate?: number;
-  /**
-   * Most epochs per `trainModel` call (early stopping on a 10% split). Fitting to convergence
-   * mattered on CartPole: 50 epochs at 1e-3 left the model underfit and cost seeds 300-800 real
-   * steps. @default {300}
-   */
-  trainEpochs?: number;
-  /** Model minibatch size. @default {64} */
-  batchSize?: number;
-  /** Early-stopping patience in epochs. @default {30} */
-  patience?: number;
-  /** Planning horizon. @default {15} */
-  horizon?: number;
-  /** Sequences per optimiser iteration. @default {500} */
-  numSamples?: number;
-  /**
-   * `"discrete"` samples action indices directly; `"continuous"` plans `u` in [-1, 1] with the
-   * sign choosing the push (the design's way). @default {"discrete" on Discrete spaces}
-   */
-  actionMode?: ActionMode;
-  /** Particles per sequence (stochastic models). @default {1} */
-  particles?: number;
-  /** Ensemble propagation. @default {"ts1"} */
-  propagation?: Propagation;
-  /** Imagined rewards from the env's rules or the model. @default {"env"} */
-  rewardSource?: RuleSource;
-  /** Imagined terminations from the env's rules or the model. @default {"env"} */
-  terminationSource?: RuleSource;
-  /** Shaping of the planning objective: undefined = env default, null/false = off. */
-  shaping?: QuadraticShaping | null | false;
-  /** CEM elites. @default {min(50, numSamples)} */
-  numElite?: number;
-  /** CEM/MPPI iterations per step. @default {5 for CEM, 1 for MPPI} */
-  numIterations?: number;
-  /** CEM/MPPI smoothing weight of the old distribution. @default {0.1} */
-  alpha?: number;
-  /** MPPI temperature. @default {1} */
-  temperature?: number;
-  /** MPPI perturbation std. @default {0.5} */
-  noiseSigma?: number;
-  /** Replay capacity. @default {100000} */
-  bufferCapacity?: number;
   /** The agent's stream (model init, buffer, planner, random actions). @default {new Rng(0)} */
   rng?: Rng;
+  /**
+   * A ready model to plan with instead of learning one (e.g. a `TrueDynamicsModel`); the
+   * agent then does not own it and `config.model` is not used.
+   */
+  dynamicsModel?: DynamicsModel;
 }
 
 /** What {@linkcode ModelBasedRLAgent.trainModel} reports. */
 export interface ModelTrainReport {
   /** Epochs run. */
   epochs: number;
-  /** Last epoch's training loss. */
+  /** Last epoch's training loss (the model's own loss: MSE or Gaussian NLL). */
   trainLoss: number;
-  /** Best validation loss (MSE in normalised target space). */
+  /** Best validation loss, in the same units as `trainLoss` (normalised target space). */
   valLoss: number;
   /** Wall time, s. */
   seconds: number;
@@ -125,14 +84,21 @@ export interface ModelTrainReport {
 
 /**
  * Plans with a learned model: `act` runs MPC from a state, `observe` stores a transition,
- * `trainModel` refits the model on everything stored.
+ * `trainModel` refits the model on everything stored. Built from a resolved configuration
+ * (see {@linkcode resolveMbrlConfig}).
  *
  * @example
  * ```ts
- * const agent = new ModelBasedRLAgent({ envId: "CartPole-v1", stateDim: 4, actionDim: 1 });
+ * import { resolveMbrlConfig } from "./mbrl_config.ts";
+ * const agent = new ModelBasedRLAgent(resolveMbrlConfig({ envId: "CartPole-v1" }));
+ * const state = new Float32Array([0, 0, 0.01, 0]);
+ * const nextState = new Float32Array([0, 0.2, 0.01, -0.3]);
  * agent.observe({ state, action: 1, nextState, reward: 1, terminated: false, truncated: false });
+ * agent.observe({ state: nextState, action: 0, nextState: state, reward: 1, terminated: false,
+ *   truncated: false });
  * await agent.trainModel();
- * const action = agent.act(observation);
+ * const action = agent.act(state);
+ * agent.dispose();
  * ```
  */
 export class ModelBasedRLAgent {
@@ -144,102 +110,64 @@ export class ModelBasedRLAgent {
   readonly buffer: ReplayBuffer;
   /** The env's action space. */
   readonly actionSpace: Space;
-  #train: { epochs: number; batchSize: number; patience: number };
+  #envId: EnvId;
+  #train: { epochs: number; batchSize: number; patience: number; validationFraction: number };
   #randomRng: Rng;
   #ownsModel: boolean;
   #trainedOnce = false;
 
-  /** @throws {RangeError|TypeError} on invalid options. */
-  constructor(options: ModelBasedRLAgentOptions) {
+  /** @throws {RangeError|TypeError} on an invalid configuration. */
+  constructor(config: AgentConfig, options: ModelBasedRLAgentOptions = {}) {
     const rng = options.rng ?? new Rng(0);
-    const meta = options.envId !== undefined && isEnvId(options.envId)
-      ? envMetadata(options.envId)
-      : undefined;
-    const actionSpace = options.actionSpace ?? meta?.actionSpace;
-    if (actionSpace === undefined) {
-      throw new TypeError("Expected actionSpace or envId to be given but found neither");
-    }
-    const rules = options.rules ?? meta?.rules;
-    const {
-      stateDim,
-      actionDim,
-      modelType = "deterministic",
-      mpcType = "random_shooting",
-      hiddenSizes = [64, 64],
-      numModels = 5,
-      learningRate = 3e-3,
-      trainEpochs = 300,
-      batchSize = 64,
-      patience = 30,
-      bufferCapacity = 100_000,
-    } = options;
-    if (!MODEL_TYPES.includes(modelType)) {
-      throw new RangeError(
-        `Expected modelType to be one of ${MODEL_TYPES.join(", ")} but found "${modelType}"`,
-      );
-    }
-    if (!MPC_TYPES.includes(mpcType)) {
-      throw new RangeError(
-        `Expected mpcType to be one of ${MPC_TYPES.join(", ")} but found "${mpcType}"`,
-      );
-    }
-    this.actionSpace = actionSpace;
-    this.buffer = new ReplayBuffer(bufferCapacity, {
-      stateDim,
-      actionDim,
+    const meta = envMetadata(config.envId);
+    const { model, fit, planner, objective } = config;
+    this.#envId = config.envId;
+    this.actionSpace = meta.actionSpace;
+    this.buffer = new ReplayBuffer(config.loop.bufferCapacity, {
+      stateDim: meta.observationDim,
+      actionDim: meta.actionDim,
       rng: rng.stream("buffer"),
     });
     this.#ownsModel = options.dynamicsModel === undefined;
     this.model = options.dynamicsModel ?? createDynamicsModel({
-      type: modelType,
-      stateDim,
-      actionDim,
-      hiddenSizes,
-      numModels: modelType === "ensemble" ? numModels : undefined,
-      learningRate,
+      type: model.type,
+      stateDim: meta.observationDim,
+      actionDim: meta.actionDim,
+      hiddenSizes: model.hiddenSizes,
+      numModels: model.type === "ensemble" ? model.numModels : undefined,
+      learningRate: model.learningRate,
       rng: rng.stream("model"),
     });
-    this.#train = { epochs: trainEpochs, batchSize, patience };
+    this.#train = { ...fit };
     this.#randomRng = rng.stream("random-actions");
-    const mpc: MpcOptions = {
-      dynamicsModel: this.model,
-      actionSpace,
-      rules,
-      envId: options.envId,
-      horizon: options.horizon ?? 15,
-      numSamples: options.numSamples ?? 500,
-      actionMode: options.actionMode ??
-        (actionSpace.kind === "discrete" ? "discrete" : "continuous"),
-      particles: options.particles,
-      propagation: options.propagation,
-      rewardSource: options.rewardSource,
-      terminationSource: options.terminationSource,
-      shaping: options.shaping,
-      rng: rng.stream("planner"),
-    };
     try {
-      if (mpcType === "cem") {
-        this.planner = new CEM_MPC({
-          ...mpc,
-          numElite: options.numElite ?? Math.min(50, mpc.numSamples!),
-          numIterations: options.numIterations,
-          alpha: options.alpha,
-        });
-      } else if (mpcType === "mppi") {
-        this.planner = new MPPIMPC({
-          ...mpc,
-          temperature: options.temperature,
-          noiseSigma: options.noiseSigma,
-          numIterations: options.numIterations,
-          alpha: options.alpha,
-        });
-      } else {
-        this.planner = new RandomShootingMPC(mpc);
-      }
+      this.planner = makeMpcPlanner(planner, {
+        dynamicsModel: this.model,
+        envId: config.envId,
+        rewardSource: objective.rewardSource,
+        terminationSource: objective.terminationSource,
+        shaping: objective.shaping,
+        rng: rng.stream("planner"),
+      });
     } catch (error) {
       if (this.#ownsModel) this.model.dispose();
       throw error;
     }
+  }
+
+  /**
+   * What the agent was built with, read back from its parts (model, planner, buffer,
+   * trainer): the configuration issue's check that a run records exactly what it ran.
+   */
+  get settings(): Omit<AgentConfig, "model"> & { model: ModelSettings | null } {
+    return {
+      envId: this.#envId,
+      loop: { bufferCapacity: this.buffer.capacity },
+      model: this.#ownsModel ? modelSettings(this.model) : null,
+      fit: { ...this.#train },
+      planner: this.planner.settings,
+      objective: this.planner.objective,
+    };
   }
 
   /** True once `trainModel` has run (or a given model is used): `act` then plans. */

@@ -7,8 +7,8 @@
  * @module
  */
 import { setupBackend } from "../backend.ts";
-import { ENV_IDS, envMetadata, isEnvId, makeEnv } from "../envs/registry.ts";
-import type { Env, EnvId } from "../envs/types.ts";
+import { evaluationCannotSolve, evaluationSolves, makeEnv } from "../envs/registry.ts";
+import type { Env } from "../envs/types.ts";
 import {
   type EpisodeRow,
   type EvalRow,
@@ -18,85 +18,62 @@ import {
   type RunSummary,
   RunWriter,
 } from "../run_folder.ts";
-import type { DynamicsModelType } from "../models/mod.ts";
-import type { ActionMode, EnvAction } from "../planners/mod.ts";
+import type { EnvAction } from "../planners/mod.ts";
 import { Rng } from "../rng.ts";
-import {
-  ModelBasedRLAgent,
-  type ModelBasedRLAgentOptions,
-  type ModelTrainReport,
-  type MpcType,
-} from "./mbrl_agent.ts";
+import { type MbrlConfig, type MbrlConfigInput, resolveMbrlConfig } from "./mbrl_config.ts";
+import { ModelBasedRLAgent, type ModelTrainReport } from "./mbrl_agent.ts";
 
-/** Options of {@linkcode trainModelBasedRL}; every field has a default that solves CartPole-v1. */
-export interface TrainModelBasedRLOptions {
-  /** Environment id. @default {"CartPole-v1"} */
-  envName?: EnvId;
-  /** Seed of everything (env resets, model init, buffer, planner noise). @default {0} */
-  seed?: number;
-  /** Budget of real environment steps, warm-up included. @default {1000} */
-  maxSteps?: number;
-  /** Most training episodes (warm-up episodes included). @default {500} */
-  numEpisodes?: number;
-  /** Random-action steps before the first model fit. @default {200} */
-  warmupSteps?: number;
-  /** Refit the model every this many real steps after warm-up. @default {100} */
-  retrainEvery?: number;
-  /** Also refit at the end of every episode. @default {false} */
-  retrainAtEpisodeEnd?: boolean;
-  /** Evaluate every this many real steps after warm-up (and right after it). @default {100} */
-  evalEvery?: number;
-  /** Episodes per evaluation. @default {10} */
-  evalEpisodes?: number;
-  /**
-   * Stop an evaluation as soon as its mean can no longer reach the env's threshold (every
-   * remaining episode scoring the maximum would not suffice). Exact for the solved decision;
-   * the row then records fewer `evalEpisodes`. @default {true}
-   */
-  evalEarlyStop?: boolean;
-  /** Stop at the first evaluation whose mean reaches the env's threshold. @default {true} */
-  stopWhenSolved?: boolean;
-  /** Dynamics model family. @default {"deterministic"} */
-  modelType?: DynamicsModelType;
-  /** Planner. @default {"random_shooting"} */
-  mpcType?: MpcType;
-  /** Planning horizon. @default {15} */
-  horizon?: number;
-  /** Sequences per optimiser iteration. @default {500} */
-  numSamples?: number;
-  /** Plan action indices (`"discrete"`) or a continuous u (`"continuous"`). @default {"discrete"} */
-  actionMode?: ActionMode;
-  /** Use the env's default shaping term in the planning objective. @default {true} */
-  shaping?: boolean;
-  /** More agent settings (model size, learning rate, CEM/MPPI knobs, particles, ...). */
-  agent?: Partial<ModelBasedRLAgentOptions>;
+/** Where and how a run is recorded and observed: everything that is not configuration. */
+export interface MbrlRunOptions {
   /** Folder under which the run folder is created. @default {"data/runs"} */
   outDir?: string;
   /** Name of the run folder. @default {makeRunId("mbrl", seed)} */
   runId?: string;
   /** tfjs backend. @default {the MBRL_BACKEND variable, else "wasm"} */
   backend?: "wasm" | "cpu";
+  /**
+   * Aborting it stops the run at the next step: the summary is written with
+   * `status: "interrupted"` and the counts so far, and the promise resolves normally.
+   */
+  signal?: AbortSignal;
   /** Called with every metrics row as it is written. */
   onProgress?: (row: MetricsRow) => void;
-  /** Called now and then with the loop's state (for progress bars). */
+  /** Called now and then with the loop's state (for progress displays). */
   onStatus?: (status: MbrlStatus) => void;
 }
 
 /** A snapshot for progress displays. */
 export interface MbrlStatus {
+  /** What the loop is doing. */
   phase: "warmup" | "train" | "fit" | "eval";
+  /** Real env steps so far (evaluations excluded). */
   envSteps: number;
+  /** The budget. */
   maxSteps: number;
+  /** Training episodes finished. */
   episode: number;
+  /** Return of the last training episode, or null. */
   lastReturn: number | null;
+  /** Best validation loss of the last refit, or null before the first. */
   modelLoss: number | null;
+  /** Wall time of the last planning step, ms, or null. */
   planMs: number | null;
+  /** During an evaluation: episodes finished so far. */
+  evalEpisode?: number;
+  /** During an evaluation: episodes it will run. */
+  evalEpisodes?: number;
+  /** During an evaluation: mean return of the episodes finished so far (null before one). */
+  evalMean?: number | null;
+  /** The mean of the last finished evaluation, or null before the first. */
+  lastEvalMean: number | null;
 }
 
 /** What {@linkcode trainModelBasedRL} returns. */
 export interface MbrlResult {
   /** The trained agent (call `dispose()` when done). */
   agent: ModelBasedRLAgent;
+  /** The resolved configuration the run used (as in `config.json`). */
+  config: MbrlConfig;
   /** Every metrics row, in order. */
   history: MetricsRow[];
   /** The summary written to `summary.json`. */
@@ -118,15 +95,15 @@ interface EvalOutcome {
 
 /**
  * Runs `episodes` evaluation episodes with the agent's planner on `env` (its own reset
- * stream), returning true env returns. With `stopBelow`, stops once even maximal remaining
- * episodes could not lift the mean to `stopBelow.threshold`.
+ * stream), returning true env returns. With `stopWhen`, stops as soon as it says the
+ * remaining episodes cannot change the outcome.
  */
 function evaluateAgent(
   agent: ModelBasedRLAgent,
   env: Env,
   options: {
     episodes: number;
-    stopBelow?: { threshold: number; maxReturn: number };
+    stopWhen?: (returns: readonly number[]) => boolean;
     onEpisode?: (returns: readonly number[], planMs: number) => void;
   },
 ): EvalOutcome {
@@ -146,14 +123,9 @@ function evaluateAgent(
     }
     returns.push(ret);
     options.onEpisode?.(returns, agent.planner.lastStats?.ms ?? NaN);
-    const stop = options.stopBelow;
-    if (stop !== undefined && e < options.episodes - 1) {
-      const sum = returns.reduce((a, b) => a + b, 0);
-      const best = (sum + stop.maxReturn * (options.episodes - returns.length)) / options.episodes;
-      if (best < stop.threshold) {
-        stoppedEarly = true;
-        break;
-      }
+    if (e < options.episodes - 1 && options.stopWhen?.(returns)) {
+      stoppedEarly = true;
+      break;
     }
   }
   agent.reset();
@@ -171,122 +143,67 @@ function evaluateAgent(
   };
 }
 
-function assertCount(value: number, name: string, allowZero = false): void {
-  if (!Number.isInteger(value) || value < (allowZero ? 0 : 1)) {
-    throw new RangeError(
-      `Expected ${name} to be a ${
-        allowZero ? "non-negative" : "positive"
-      } integer but found ${value}`,
-    );
-  }
-}
-
 /**
- * Trains a model-based agent on `envName` and writes `outDir/<runId>/`.
+ * Trains a model-based agent with the configuration `config` resolves to (the env's preset
+ * plus the fields given; see {@linkcode resolveMbrlConfig}) and writes `outDir/<runId>/`:
+ * `config.json` (the resolved configuration), `metrics.jsonl`, `summary.json`.
  *
  * @example
  * ```ts
- * const { summary, agent } = await trainModelBasedRL({ envName: "CartPole-v1", seed: 0 });
+ * const { summary, agent } = await trainModelBasedRL(
+ *   { envId: "CartPole-v1", seed: 0, loop: { maxSteps: 300 } },
+ *   { outDir: "data/tmp/runs" },
+ * );
  * console.log(summary.stepsToSolve);
  * agent.dispose();
  * ```
- * @throws {RangeError} on bad options (before anything is written).
+ * @throws {TypeError|RangeError} on a bad configuration (before anything is written).
  */
 export async function trainModelBasedRL(
-  options: TrainModelBasedRLOptions = {},
+  config: MbrlConfigInput = {},
+  run: MbrlRunOptions = {},
 ): Promise<MbrlResult> {
   const started = performance.now();
-  const {
-    envName = "CartPole-v1",
-    seed = 0,
-    maxSteps = 1000,
-    numEpisodes = 500,
-    warmupSteps = 200,
-    retrainEvery = 100,
-    retrainAtEpisodeEnd = false,
-    evalEvery = 100,
-    evalEpisodes = 10,
-    evalEarlyStop = true,
-    stopWhenSolved = true,
-    modelType = "deterministic",
-    mpcType = "random_shooting",
-    horizon = 15,
-    numSamples = 500,
-    actionMode = "discrete",
-    shaping = true,
-    outDir = "data/runs",
-  } = options;
-  if (!isEnvId(envName)) {
-    throw new RangeError(
-      `Expected envName to be one of ${ENV_IDS.join(", ")} but found "${envName}"`,
-    );
-  }
-  if (!Number.isSafeInteger(seed)) {
-    throw new RangeError(`Expected seed to be an integer but found ${seed}`);
-  }
-  assertCount(maxSteps, "maxSteps");
-  assertCount(numEpisodes, "numEpisodes");
-  assertCount(warmupSteps, "warmupSteps");
-  assertCount(retrainEvery, "retrainEvery");
-  assertCount(evalEvery, "evalEvery");
-  assertCount(evalEpisodes, "evalEpisodes");
-  const meta = envMetadata(envName);
-  const threshold = meta.rewardThreshold;
-  // Early stopping of an evaluation needs the most an episode can return: known for CartPole
-  // (1 per step up to the TimeLimit).
-  const maxReturn = envName === "CartPole-v1" ? meta.maxEpisodeSteps : undefined;
-  const backendInfo = await setupBackend(options.backend ? { backend: options.backend } : {});
+  const resolved = resolveMbrlConfig(config);
+  const { envId, seed, loop, eval: evalConfig } = resolved;
+  const { maxSteps, warmupSteps, retrainEvery, retrainAtEpisodeEnd, stopWhenSolved } = loop;
+  const evalEvery = evalConfig.every;
+  const evalEpisodes = evalConfig.episodes;
+  const outDir = run.outDir ?? "data/runs";
+  const backendInfo = await setupBackend(run.backend ? { backend: run.backend } : {});
   const root = new Rng(seed);
-  const agentOptions: ModelBasedRLAgentOptions = {
-    stateDim: meta.observationDim,
-    actionDim: meta.actionDim,
-    envId: envName,
-    modelType,
-    mpcType,
-    horizon,
-    numSamples,
-    actionMode: meta.actionSpace.kind === "discrete" ? actionMode : "continuous",
-    ...options.agent,
-    shaping: shaping ? options.agent?.shaping : null,
-    rng: root.stream("agent"),
-  };
-  const agent = new ModelBasedRLAgent(agentOptions);
-  // The planning set-up, recorded alike in config.json and summary.json.
+  const agent = new ModelBasedRLAgent(resolved, { rng: root.stream("agent") });
+  const planner = resolved.planner;
+  // The planning set-up, flat, for readers of summary.json that predate `config`.
   const planSetup = {
-    modelType,
-    mpcType,
-    horizon,
-    numSamples,
-    actionMode: agentOptions.actionMode,
-    shaping,
+    modelType: resolved.model.type,
+    mpcType: planner.type,
+    horizon: planner.horizon,
+    numSamples: planner.numSamples,
+    actionMode: planner.actionMode,
+    objective: resolved.objective,
   };
-  const config = {
-    method: "mbrl",
-    envId: envName,
-    seed,
-    maxSteps,
-    numEpisodes,
-    warmupSteps,
-    retrainEvery,
-    retrainAtEpisodeEnd,
-    evalEvery,
-    evalEpisodes,
-    evalEarlyStop,
-    stopWhenSolved,
-    ...planSetup,
-    agent: { ...options.agent, rng: undefined },
-    backend: backendInfo,
-  };
-  const runId = options.runId ?? makeRunId("mbrl", seed);
-  const writer = RunWriter.create(runDirIn(outDir, runId), config);
+  let writer: RunWriter;
+  try {
+    writer = RunWriter.create(runDirIn(outDir, run.runId ?? makeRunId("mbrl", seed)), {
+      method: "mbrl",
+      envId,
+      seed,
+      config: resolved,
+      backend: backendInfo,
+    });
+  } catch (error) {
+    agent.dispose();
+    throw error;
+  }
   const history: MetricsRow[] = [];
   const emit = (row: MetricsRow) => {
     writer.append(row);
     history.push(row);
-    options.onProgress?.(row);
+    run.onProgress?.(row);
   };
-  const env = makeEnv(envName, { rng: root.stream("env") });
-  const evalEnv = makeEnv(envName, { rng: root.stream("eval-env") });
+  const env = makeEnv(envId, { rng: root.stream("env") });
+  const evalEnv = makeEnv(envId, { rng: root.stream("eval-env") });
 
   let envSteps = 0;
   let episode = 0;
@@ -300,8 +217,12 @@ export async function trainModelBasedRL(
   let planSteps = 0;
   let evalPlanMsSum = 0;
   let evalPlanSteps = 0;
-  const status = (phase: MbrlStatus["phase"], planMs: number | null = null) =>
-    options.onStatus?.({
+  const status = (
+    phase: MbrlStatus["phase"],
+    planMs: number | null = null,
+    evaluation: Pick<MbrlStatus, "evalEpisode" | "evalEpisodes" | "evalMean"> = {},
+  ) =>
+    run.onStatus?.({
       phase,
       envSteps,
       maxSteps,
@@ -309,7 +230,17 @@ export async function trainModelBasedRL(
       lastReturn,
       modelLoss: lastFit?.valLoss ?? null,
       planMs,
+      lastEvalMean: lastEval?.mean ?? null,
+      ...evaluation,
     });
+  const addPlanStats = () => {
+    const plan = agent.planner.takeStats();
+    if (plan.steps > 0) {
+      planMsSum += plan.msMean * plan.steps;
+      planSteps += plan.steps;
+    }
+    return plan;
+  };
 
   const fit = async () => {
     status("fit");
@@ -317,13 +248,18 @@ export async function trainModelBasedRL(
     trainSeconds += lastFit.seconds;
   };
   const evaluate = (full: boolean) => {
-    status("eval");
+    status("eval", null, { evalEpisode: 0, evalEpisodes, evalMean: null });
     const outcome = evaluateAgent(agent, evalEnv, {
       episodes: evalEpisodes,
-      stopBelow: evalEarlyStop && !full && threshold !== undefined && maxReturn !== undefined
-        ? { threshold, maxReturn }
+      stopWhen: evalConfig.earlyStop && !full
+        ? (returns) => evaluationCannotSolve(envId, returns, evalEpisodes)
         : undefined,
-      onEpisode: (_returns, planMs) => status("eval", planMs),
+      onEpisode: (returns, planMs) =>
+        status("eval", planMs, {
+          evalEpisode: returns.length,
+          evalEpisodes,
+          evalMean: returns.reduce((a, b) => a + b, 0) / returns.length,
+        }),
     });
     evalSeconds += outcome.seconds;
     if (outcome.planSteps > 0) {
@@ -344,12 +280,12 @@ export async function trainModelBasedRL(
       wallSeconds: (performance.now() - started) / 1000,
     };
     emit(row);
-    const solved = threshold !== undefined && outcome.returns.length === evalEpisodes &&
-      outcome.mean >= threshold;
+    const solved = evaluationSolves(envId, outcome.returns, evalEpisodes);
     if (solved && stepsToSolve === null) stepsToSolve = envSteps;
     return solved;
   };
 
+  let interrupted = false;
   try {
     let obs = env.reset().observation;
     agent.reset();
@@ -357,7 +293,11 @@ export async function trainModelBasedRL(
     let epLength = 0;
     let stop = false;
     status("warmup");
-    while (!stop && envSteps < maxSteps && episode < numEpisodes) {
+    while (!stop && envSteps < maxSteps) {
+      if (run.signal?.aborted) {
+        interrupted = true;
+        break;
+      }
       const planning = envSteps >= warmupSteps && agent.ready;
       const action: EnvAction = planning ? agent.act(obs) : agent.randomAction();
       const step = env.step(action);
@@ -377,11 +317,7 @@ export async function trainModelBasedRL(
       if (planning && envSteps % 25 === 0) status("train", agent.planner.lastStats?.ms ?? null);
       // The buffer marks episode ends by flags only: a run that stops mid-episode is fine.
       if (done) {
-        const plan = agent.planner.takeStats();
-        if (plan.steps > 0) {
-          planMsSum += plan.msMean * plan.steps;
-          planSteps += plan.steps;
-        }
+        const plan = addPlanStats();
         if (retrainAtEpisodeEnd && envSteps >= warmupSteps) await fit();
         const fitNow = lastFit as ModelTrainReport | null;
         const row: EpisodeRow = {
@@ -410,41 +346,34 @@ export async function trainModelBasedRL(
       const sinceWarmup = envSteps - warmupSteps;
       if (sinceWarmup >= 0 && sinceWarmup % retrainEvery === 0) await fit();
       if (sinceWarmup >= 0 && sinceWarmup % evalEvery === 0) {
-        const plan = agent.planner.takeStats();
-        if (plan.steps > 0) {
-          planMsSum += plan.msMean * plan.steps;
-          planSteps += plan.steps;
-        }
+        addPlanStats();
         const solved = evaluate(false);
         // The training episode continues after the evaluation with a cold planner.
         agent.reset();
         if (solved && stopWhenSolved) stop = true;
       }
     }
-    const plan = agent.planner.takeStats();
-    if (plan.steps > 0) {
-      planMsSum += plan.msMean * plan.steps;
-      planSteps += plan.steps;
-    }
+    addPlanStats();
     // A final full evaluation unless the last one was full and at the final step count.
     const last = history.at(-1);
     const lastWasFullEval = last?.kind === "eval" && last.envSteps === envSteps &&
       (last.evalEpisodes === evalEpisodes);
-    if (!lastWasFullEval && agent.ready) evaluate(true);
+    if (!interrupted && !lastWasFullEval && agent.ready) evaluate(true);
   } catch (error) {
     agent.dispose();
     throw error;
   }
   const finalEval = lastEval as EvalOutcome | null;
   const summary: RunSummary = {
-    envId: envName,
+    envId,
     method: "mbrl",
     seed,
+    status: interrupted ? "interrupted" : "finished",
     envSteps,
     solved: stepsToSolve !== null,
     stepsToSolve,
-    // stepsToSolve is the CartPole definition only when this is 10.
     evalEpisodes,
+    evalEvery,
     finalEvalMean: finalEval?.mean ?? null,
     wallSeconds: (performance.now() - started) / 1000,
     backend: backendInfo.backend,
@@ -455,7 +384,8 @@ export async function trainModelBasedRL(
     trainSeconds,
     evalSeconds,
     runDir: writer.dir,
+    config: resolved,
   };
   writer.writeSummary(summary);
-  return { agent, history, summary, runDir: writer.dir };
+  return { agent, config: resolved, history, summary, runDir: writer.dir };
 }

@@ -3,6 +3,6 @@ export * from "./dqn.ts";
 export * from "./ppo.ts";
 export * from "./policy_eval.ts";
 export * from "./baseline_run.ts";
+export * from "./mbrl_config.ts";
 export * from "./mbrl_agent.ts";
 export * from "./mbrl_loop.ts";
-export {};

@@ -13,6 +13,7 @@ export type FlagSpec =
   | { kind: "string"; help: string }
   | { kind: "enum"; help: string; values: readonly string[]; aliases?: Record<string, string> }
   | { kind: "intList"; help: string }
+  | { kind: "numberList"; help: string }
   | { kind: "bool"; help: string };
 
 /** A parsed value per flag. */
@@ -69,6 +70,15 @@ function parseValue(flag: string, spec: FlagSpec, raw: string): ParsedValue {
       if (raw.trim() === "" || values.some((v) => !Number.isInteger(v) || v <= 0)) {
         throw new ArgsError(
           `--${flag} must be comma-separated positive integers (e.g. 64,64) but found "${raw}"`,
+        );
+      }
+      return values;
+    }
+    case "numberList": {
+      const values = raw.split(",").map((part) => part.trim() === "" ? NaN : Number(part));
+      if (values.some((v) => !Number.isFinite(v))) {
+        throw new ArgsError(
+          `--${flag} must be comma-separated finite numbers (e.g. 0,0,0.05,0) but found "${raw}"`,
         );
       }
       return values;

@@ -3,122 +3,277 @@
  *
  * ```
  * deno task train --env CartPole-v1 --seed 3 --max-steps 3000 --out DIR [--model ensemble]
- *   [--planner cem] [--horizon 15] [--samples 500] ...
+ *   [--planner cem] [--horizon 15] [--samples 500] [--config overrides.json] ...
  * ```
- * Bad flags exit with status 2 and one line naming the flag and what is allowed, before any
- * work. Progress goes to stderr (a bar on a terminal, plain lines otherwise); the last line on
+ * The run starts from the env's preset (`MBRL_PRESETS`); `--config FILE` applies a JSON
+ * object of overrides (an `MbrlConfigInput`), then each flag overrides one field. `--help`
+ * lists every flag with its field's doc and the chosen env's preset value, generated from the
+ * configuration itself; `--print-config` prints the resolved configuration and exits. Bad
+ * flags exit with status 2 and one line naming the flag and what is allowed, before any work.
+ * Progress goes to stderr (a bar on a terminal, plain lines otherwise); the last line on
  * stdout is the run's `summary.json` as one line of JSON.
  *
  * @module
  */
-import { MODEL_TYPES, MPC_TYPES } from "../agents/mbrl_agent.ts";
 import {
-  type MbrlStatus,
-  trainModelBasedRL,
-  type TrainModelBasedRLOptions,
-} from "../agents/mbrl_loop.ts";
+  MBRL_FIELD_DOCS,
+  MBRL_PRESETS,
+  type MbrlConfigInput,
+  resolveMbrlConfig,
+} from "../agents/mbrl_config.ts";
+import type { MbrlConfig } from "../agents/mbrl_config.ts";
+import { MODEL_TYPES, MPC_TYPES } from "../agents/mbrl_agent.ts";
+import { type MbrlStatus, trainModelBasedRL } from "../agents/mbrl_loop.ts";
 import { ENV_IDS } from "../envs/registry.ts";
 import type { EnvId } from "../envs/types.ts";
 import type { MetricsRow } from "../run_folder.ts";
-import type { ModelBasedRLAgentOptions } from "../agents/mbrl_agent.ts";
-import { ArgsError, type FlagSpec, formatHelp, parseFlags } from "./args.ts";
+import { ArgsError, type FlagSpec, formatHelp, type ParsedValue, parseFlags } from "./args.ts";
 
-/** The flags of `deno task train`. */
-export const TRAIN_FLAGS: Readonly<Record<string, FlagSpec>> = Object.freeze({
-  env: { kind: "enum", values: ENV_IDS, help: "environment id [CartPole-v1]" },
-  seed: { kind: "int", help: "seed of everything [0]" },
-  "max-steps": { kind: "int", min: 1, help: "real env steps, warm-up included [1000]" },
-  out: { kind: "string", help: "folder for the run folder [data/runs]" },
-  "run-id": { kind: "string", help: "run folder name [<time>_mbrl_s<seed>]" },
-  model: { kind: "enum", values: MODEL_TYPES, help: "dynamics model [deterministic]" },
+/** A flag that sets one configuration field (`path`, e.g. `"planner.horizon"`). */
+interface ConfigFlag {
+  /** Dotted path of the field in {@linkcode MbrlConfig}. */
+  path: string;
+  /** The value kind; `help` is generated. */
+  spec: Omit<FlagSpec, "help"> & { kind: FlagSpec["kind"] };
+  /** Maps the parsed value onto the field (default: the value itself). */
+  map?: (value: ParsedValue) => unknown;
+  /** Help text when it is not the field's doc (switches that invert a field). */
+  help?: string;
+}
+
+/** Every flag that sets a configuration field, in help order. */
+const CONFIG_FLAGS: Readonly<Record<string, ConfigFlag>> = Object.freeze({
+  env: { path: "envId", spec: { kind: "enum", values: ENV_IDS } },
+  seed: { path: "seed", spec: { kind: "int" } },
+  "max-steps": { path: "loop.maxSteps", spec: { kind: "int", min: 1 } },
+  warmup: { path: "loop.warmupSteps", spec: { kind: "int", min: 1 } },
+  "retrain-every": { path: "loop.retrainEvery", spec: { kind: "int", min: 1 } },
+  "retrain-at-episode-end": { path: "loop.retrainAtEpisodeEnd", spec: { kind: "bool" } },
+  "no-stop": {
+    path: "loop.stopWhenSolved",
+    spec: { kind: "bool" },
+    map: (v) => !v,
+    help: "keep training after the first solved evaluation",
+  },
+  "buffer-capacity": { path: "loop.bufferCapacity", spec: { kind: "int", min: 1 } },
+  model: { path: "model.type", spec: { kind: "enum", values: MODEL_TYPES } },
+  hidden: { path: "model.hiddenSizes", spec: { kind: "intList" } },
+  "ensemble-size": { path: "model.numModels", spec: { kind: "int", min: 1 } },
+  lr: { path: "model.learningRate", spec: { kind: "number", positive: true } },
+  epochs: { path: "fit.epochs", spec: { kind: "int", min: 1 } },
+  "batch-size": { path: "fit.batchSize", spec: { kind: "int", min: 1 } },
+  patience: { path: "fit.patience", spec: { kind: "int", min: 1 } },
+  "val-fraction": { path: "fit.validationFraction", spec: { kind: "number", positive: true } },
   planner: {
-    kind: "enum",
-    values: MPC_TYPES,
-    aliases: { rs: "random_shooting", "random-shooting": "random_shooting" },
-    help: "MPC optimiser [random_shooting]",
+    path: "planner.type",
+    spec: {
+      kind: "enum",
+      values: MPC_TYPES,
+      aliases: { rs: "random_shooting", "random-shooting": "random_shooting" },
+    },
   },
-  horizon: { kind: "int", min: 1, help: "planning horizon [15]" },
-  samples: { kind: "int", min: 1, help: "sequences per optimiser iteration [500]" },
+  horizon: { path: "planner.horizon", spec: { kind: "int", min: 1 } },
+  samples: { path: "planner.numSamples", spec: { kind: "int", min: 1 } },
   "action-mode": {
-    kind: "enum",
-    values: ["discrete", "continuous"],
-    help: "plan action indices, or u in [-1,1] with sign = push [discrete]",
+    path: "planner.actionMode",
+    spec: { kind: "enum", values: ["discrete", "continuous"] },
   },
-  hidden: { kind: "intList", help: "model hidden widths [64,64]" },
-  lr: { kind: "number", positive: true, help: "model learning rate [0.003]" },
-  epochs: { kind: "int", min: 1, help: "most model epochs per refit [300]" },
-  patience: { kind: "int", min: 1, help: "early-stopping patience in epochs [30]" },
-  "batch-size": { kind: "int", min: 1, help: "model minibatch size [64]" },
-  "ensemble-size": { kind: "int", min: 1, help: "ensemble members [5]" },
-  particles: { kind: "int", min: 1, help: "particles per sequence [1]" },
-  elites: { kind: "int", min: 1, help: "CEM elites [50]" },
-  iterations: { kind: "int", min: 1, help: "CEM/MPPI iterations per step [5 / 1]" },
-  temperature: { kind: "number", positive: true, help: "MPPI temperature [1]" },
-  "noise-sigma": { kind: "number", positive: true, help: "MPPI noise std [0.5]" },
-  warmup: { kind: "int", min: 1, help: "random warm-up steps [200]" },
-  "retrain-every": { kind: "int", min: 1, help: "refit the model every N real steps [100]" },
-  "eval-every": { kind: "int", min: 1, help: "evaluate every N real steps [100]" },
-  "eval-episodes": { kind: "int", min: 1, help: "episodes per evaluation [10]" },
-  "no-shaping": { kind: "bool", help: "switch the planning objective's shaping term off" },
-  "no-stop": { kind: "bool", help: "keep training after the first solved evaluation" },
-  backend: { kind: "enum", values: ["wasm", "cpu"], help: "tfjs backend [wasm]" },
-  quiet: { kind: "bool", help: "no progress output" },
-  help: { kind: "bool", help: "show this help" },
+  particles: { path: "planner.particles", spec: { kind: "int", min: 1 } },
+  propagation: {
+    path: "planner.propagation",
+    spec: { kind: "enum", values: ["ts1", "tsinf", "expectation"] },
+  },
+  discount: { path: "planner.discount", spec: { kind: "number" } },
+  elites: { path: "planner.numElite", spec: { kind: "int", min: 1 } },
+  iterations: { path: "planner.numIterations", spec: { kind: "int", min: 1 } },
+  alpha: { path: "planner.alpha", spec: { kind: "number" } },
+  temperature: { path: "planner.temperature", spec: { kind: "number", positive: true } },
+  "noise-sigma": { path: "planner.noiseSigma", spec: { kind: "number", positive: true } },
+  "noise-beta": { path: "planner.noiseBeta", spec: { kind: "number" } },
+  "min-probability": { path: "planner.minProbability", spec: { kind: "number" } },
+  "shift-blend": { path: "planner.shiftBlend", spec: { kind: "number" } },
+  "reward-source": {
+    path: "objective.rewardSource",
+    spec: { kind: "enum", values: ["env", "model"] },
+  },
+  "termination-source": {
+    path: "objective.terminationSource",
+    spec: { kind: "enum", values: ["env", "model"] },
+  },
+  shaping: {
+    path: "objective.shaping",
+    spec: { kind: "numberList" },
+    map: (v) => ({ weights: v }),
+  },
+  "no-shaping": {
+    path: "objective.shaping",
+    spec: { kind: "bool" },
+    map: (v) => (v ? null : undefined),
+    help: "switch the planning objective's shaping term off",
+  },
+  "eval-every": { path: "eval.every", spec: { kind: "int", min: 1 } },
+  "eval-episodes": { path: "eval.episodes", spec: { kind: "int", min: 1 } },
+  "no-early-stop": {
+    path: "eval.earlyStop",
+    spec: { kind: "bool" },
+    map: (v) => !v,
+    help: "always run every evaluation episode",
+  },
 });
 
-const USAGE = "Usage: deno task train [--env CartPole-v1] [--seed 0] [--max-steps 1000] " +
-  "[--out data/runs] [--model deterministic] [--planner random_shooting] ...";
+/** Flags about the run itself, not its configuration. */
+const RUN_FLAGS: Readonly<Record<string, FlagSpec>> = Object.freeze({
+  config: { kind: "string", help: "JSON file of configuration overrides, applied before flags" },
+  out: { kind: "string", help: "folder for the run folder [data/runs]" },
+  "run-id": { kind: "string", help: "run folder name [<time>_mbrl_s<seed>]" },
+  backend: { kind: "enum", values: ["wasm", "cpu"], help: "tfjs backend [wasm]" },
+  "print-config": { kind: "bool", help: "print the resolved configuration as JSON and exit" },
+  quiet: { kind: "bool", help: "no progress output" },
+  help: { kind: "bool", help: "show this help (with --env X: X's preset values)" },
+});
+
+function getPath(object: unknown, path: string): unknown {
+  return path.split(".").reduce<unknown>(
+    (node, key) => (node as Record<string, unknown> | undefined)?.[key],
+    object,
+  );
+}
+
+function setPath(object: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = path.split(".");
+  let node = object;
+  for (const key of keys.slice(0, -1)) {
+    node[key] ??= {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[keys.at(-1)!] = value;
+}
+
+/** The planner fields every optimiser has, taken from a resolved configuration. */
+function commonPlannerFields(config: MbrlConfig) {
+  const { horizon, numSamples, actionMode, actionBounds, particles, propagation, discount } =
+    config.planner;
+  return { horizon, numSamples, actionMode, actionBounds, particles, propagation, discount };
+}
+
+function describeDefault(value: unknown): string {
+  if (value === undefined) return "-";
+  if (value === null) return "none";
+  if (Array.isArray(value)) return value.join(",");
+  if (typeof value === "object") return JSON.stringify(value);
+  return String(value);
+}
 
 /**
- * Turns parsed flags into {@linkcode trainModelBasedRL} options.
+ * The flag table of `deno task train`, with each configuration flag's help made from its
+ * field's doc and `preset`'s value: generated, so it cannot drift from the configuration.
  *
- * @throws {ArgsError} on a bad command line.
+ * @example
+ * ```ts
+ * import { MBRL_PRESETS } from "../agents/mbrl_config.ts";
+ * trainFlags(MBRL_PRESETS["CartPole-v1"]).horizon.help; // "planning horizon, env steps [15]"
+ * ```
  */
-export function trainOptionsFromArgs(argv: readonly string[]): TrainModelBasedRLOptions & {
+export function trainFlags(preset: MbrlConfig): Record<string, FlagSpec> {
+  const flags: Record<string, FlagSpec> = {};
+  // Fields the preset's planner lacks show the values they take with the other planners.
+  const others = MPC_TYPES.filter((type) => type !== preset.planner.type).map((type) =>
+    resolveMbrlConfig({ ...preset, planner: { ...commonPlannerFields(preset), type } })
+  );
+  for (const [name, flag] of Object.entries(CONFIG_FLAGS)) {
+    const doc = flag.help ?? String(getPath(MBRL_FIELD_DOCS, flag.path));
+    let shown = describeDefault(getPath(preset, flag.path));
+    if (getPath(preset, flag.path) === undefined) {
+      shown = others.filter((c) => getPath(c, flag.path) !== undefined)
+        .map((c) => `${c.planner.type}: ${describeDefault(getPath(c, flag.path))}`).join(", ");
+    }
+    const help = flag.help ?? `${doc} [${shown}]`;
+    flags[name] = { ...flag.spec, help } as FlagSpec;
+  }
+  return { ...flags, ...RUN_FLAGS };
+}
+
+/** What {@linkcode trainOptionsFromArgs} returns: the configuration input and run options. */
+export interface TrainCommand {
+  /** The overrides (from `--config` and flags), resolved by the loop against the preset. */
+  config: MbrlConfigInput;
+  /** Folder for the run folder. */
+  outDir: string | undefined;
+  /** Run folder name. */
+  runId: string | undefined;
+  /** tfjs backend. */
+  backend: "wasm" | "cpu" | undefined;
+  /** `--help` was given. */
   help: boolean;
+  /** `--print-config` was given. */
+  printConfig: boolean;
+  /** `--quiet` was given. */
   quiet: boolean;
-} {
-  const f = parseFlags(argv, TRAIN_FLAGS);
-  const agent: Partial<ModelBasedRLAgentOptions> = {};
-  if (f.hidden !== undefined) agent.hiddenSizes = f.hidden as number[];
-  if (f.lr !== undefined) agent.learningRate = f.lr as number;
-  if (f.epochs !== undefined) agent.trainEpochs = f.epochs as number;
-  if (f.patience !== undefined) agent.patience = f.patience as number;
-  if (f["batch-size"] !== undefined) agent.batchSize = f["batch-size"] as number;
-  if (f["ensemble-size"] !== undefined) agent.numModels = f["ensemble-size"] as number;
-  if (f.particles !== undefined) agent.particles = f.particles as number;
-  if (f.elites !== undefined) agent.numElite = f.elites as number;
-  if (f.iterations !== undefined) agent.numIterations = f.iterations as number;
-  if (f.temperature !== undefined) agent.temperature = f.temperature as number;
-  if (f["noise-sigma"] !== undefined) agent.noiseSigma = f["noise-sigma"] as number;
-  const samples = f.samples as number | undefined;
-  if (agent.numElite !== undefined && agent.numElite > (samples ?? 500)) {
-    throw new ArgsError(
-      `--elites must be at most --samples (${samples ?? 500}) but found ${agent.numElite}`,
-    );
+}
+
+/**
+ * Turns the command line into a configuration input and run options, checking the resolved
+ * configuration so that a contradictory one fails here, before any work.
+ *
+ * @example
+ * ```ts
+ * const command = trainOptionsFromArgs(["--env", "Pendulum-v1", "--horizon", "20"]);
+ * command.config.planner?.horizon; // 20
+ * ```
+ * @throws {ArgsError} on a bad command line or configuration (one line).
+ */
+export function trainOptionsFromArgs(argv: readonly string[]): TrainCommand {
+  const flags = parseFlags(argv, trainFlags(MBRL_PRESETS["CartPole-v1"]));
+  let config: Record<string, unknown> = {};
+  if (typeof flags.config === "string") {
+    let text: string;
+    try {
+      text = Deno.readTextFileSync(flags.config);
+    } catch (error) {
+      throw new ArgsError(`--config ${flags.config} cannot be read: ${(error as Error).message}`);
+    }
+    try {
+      config = JSON.parse(text);
+    } catch (error) {
+      throw new ArgsError(`--config ${flags.config} is not JSON: ${(error as Error).message}`);
+    }
+    if (config === null || typeof config !== "object" || Array.isArray(config)) {
+      throw new ArgsError(`--config ${flags.config} must hold one JSON object of overrides`);
+    }
+  }
+  for (const [name, flag] of Object.entries(CONFIG_FLAGS)) {
+    const value = flags[name];
+    if (value === undefined) continue;
+    const mapped = flag.map ? flag.map(value) : value;
+    if (mapped !== undefined) setPath(config, flag.path, mapped);
+  }
+  if (flags.shaping !== undefined && flags["no-shaping"] === true) {
+    throw new ArgsError("--shaping and --no-shaping contradict each other; give one");
+  }
+  const input = config as MbrlConfigInput;
+  try {
+    resolveMbrlConfig(input);
+  } catch (error) {
+    if (error instanceof TypeError || error instanceof RangeError) {
+      throw new ArgsError(error.message);
+    }
+    throw error;
   }
   return {
-    help: f.help === true,
-    quiet: f.quiet === true,
-    envName: f.env as EnvId | undefined,
-    seed: f.seed as number | undefined,
-    maxSteps: f["max-steps"] as number | undefined,
-    outDir: f.out as string | undefined,
-    runId: f["run-id"] as string | undefined,
-    modelType: f.model as TrainModelBasedRLOptions["modelType"],
-    mpcType: f.planner as TrainModelBasedRLOptions["mpcType"],
-    horizon: f.horizon as number | undefined,
-    numSamples: samples,
-    actionMode: f["action-mode"] as TrainModelBasedRLOptions["actionMode"],
-    warmupSteps: f.warmup as number | undefined,
-    retrainEvery: f["retrain-every"] as number | undefined,
-    evalEvery: f["eval-every"] as number | undefined,
-    evalEpisodes: f["eval-episodes"] as number | undefined,
-    shaping: f["no-shaping"] === true ? false : undefined,
-    stopWhenSolved: f["no-stop"] === true ? false : undefined,
-    backend: f.backend as "wasm" | "cpu" | undefined,
-    agent,
+    config: input,
+    outDir: flags.out as string | undefined,
+    runId: flags["run-id"] as string | undefined,
+    backend: flags.backend as "wasm" | "cpu" | undefined,
+    help: flags.help === true,
+    printConfig: flags["print-config"] === true,
+    quiet: flags.quiet === true,
   };
+}
+
+function usage(envId: EnvId): string {
+  return `Usage: deno task train [--env ${envId}] [--seed 0] [--max-steps N] [--out data/runs] ` +
+    `[--config overrides.json] [flags]\n\nStarts from the env's preset (values in brackets are ` +
+    `${envId}'s); each flag overrides one field.`;
 }
 
 function fmt(value: number | null | undefined, digits = 1): string {
@@ -166,9 +321,9 @@ function makeReporter(tty: boolean, quiet: boolean) {
 
 /** Runs the command line; returns the exit status. */
 export async function main(argv: readonly string[]): Promise<number> {
-  let options: ReturnType<typeof trainOptionsFromArgs>;
+  let command: TrainCommand;
   try {
-    options = trainOptionsFromArgs(argv);
+    command = trainOptionsFromArgs(argv);
   } catch (error) {
     if (error instanceof ArgsError) {
       console.error(`error: ${error.message}`);
@@ -176,14 +331,20 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     throw error;
   }
-  if (options.help) {
-    console.log(formatHelp(USAGE, TRAIN_FLAGS));
+  const envId = command.config.envId ?? "CartPole-v1";
+  if (command.help) {
+    console.log(formatHelp(usage(envId), trainFlags(MBRL_PRESETS[envId])));
     return 0;
   }
-  const { help: _help, quiet, ...train } = options;
-  const reporter = makeReporter(Deno.stderr.isTerminal(), quiet);
-  const { summary, agent } = await trainModelBasedRL({
-    ...train,
+  if (command.printConfig) {
+    console.log(JSON.stringify(resolveMbrlConfig(command.config), null, 2));
+    return 0;
+  }
+  const reporter = makeReporter(Deno.stderr.isTerminal(), command.quiet);
+  const { summary, agent } = await trainModelBasedRL(command.config, {
+    outDir: command.outDir,
+    runId: command.runId,
+    backend: command.backend,
     onProgress: reporter.onProgress,
     onStatus: reporter.onStatus,
   });

@@ -1,4 +1,5 @@
 import { assertEquals, assertMatch, assertNotEquals } from "@std/assert";
+import { resolveMbrlConfig } from "../../lib/agents/mbrl_config.ts";
 import { trainOptionsFromArgs } from "../../lib/cli/train.ts";
 
 const TRAIN = new URL("../../lib/cli/train.ts", import.meta.url).pathname;
@@ -31,8 +32,8 @@ Deno.test("bad flags exit non-zero with one line naming the flag and what is all
   }
 });
 
-Deno.test("flags map onto the loop's options", () => {
-  const options = trainOptionsFromArgs([
+Deno.test("flags map onto the configuration's fields", () => {
+  const command = trainOptionsFromArgs([
     "--env=CartPole-v1",
     "--seed",
     "3",
@@ -52,15 +53,46 @@ Deno.test("flags map onto the loop's options", () => {
     "32,32",
     "--no-shaping",
   ]);
-  assertEquals(options.seed, 3);
-  assertEquals(options.maxSteps, 3000);
-  assertEquals(options.outDir, "/tmp/x");
-  assertEquals(options.modelType, "ensemble");
-  assertEquals(options.mpcType, "cem");
-  assertEquals(options.horizon, 15);
-  assertEquals(options.numSamples, 500);
-  assertEquals(options.shaping, false);
-  assertEquals(options.agent?.hiddenSizes, [32, 32]);
+  const config = resolveMbrlConfig(command.config);
+  assertEquals(config.seed, 3);
+  assertEquals(config.loop.maxSteps, 3000);
+  assertEquals(command.outDir, "/tmp/x");
+  assertEquals(config.model.type, "ensemble");
+  assertEquals(config.planner.type, "cem");
+  assertEquals(config.planner.horizon, 15);
+  assertEquals(config.planner.numSamples, 500);
+  assertEquals(config.objective.shaping, null);
+  assertEquals(config.model.hiddenSizes, [32, 32]);
+});
+
+Deno.test("--config applies a JSON file of overrides before the flags", async () => {
+  const dir = await Deno.makeTempDir();
+  const file = `${dir}/overrides.json`;
+  Deno.writeTextFileSync(file, JSON.stringify({ planner: { horizon: 4, numSamples: 9 } }));
+  const config = resolveMbrlConfig(
+    trainOptionsFromArgs(["--config", file, "--samples", "7"]).config,
+  );
+  assertEquals(config.planner.horizon, 4);
+  assertEquals(config.planner.numSamples, 7);
+  Deno.writeTextFileSync(file, JSON.stringify({ planer: {} }));
+  const { code, stderr } = await run(["--config", file]);
+  assertEquals(code, 2);
+  assertMatch(stderr, /Unknown field "planer"/);
+});
+
+Deno.test("contradictory or truncating settings are refused before any work", async () => {
+  const cases: [string[], RegExp][] = [
+    [["--warmup", "5000", "--max-steps", "100"], /warmupSteps \(5000\).*maxSteps \(100\)/],
+    [["--ensemble-size", "3"], /numModels to be 1 for a deterministic model/],
+    [["--planner", "cem", "--samples", "10", "--elites", "20"], /numElite.*\(10\) but found 20/],
+    [["--shaping", "1,2"], /objective.shaping .* 4 numbers/],
+  ];
+  for (const [args, pattern] of cases) {
+    const { code, stderr } = await run(args);
+    assertEquals(code, 2, args.join(" "));
+    assertMatch(stderr, pattern);
+    assertEquals(stderr.trim().split("\n").length, 1, stderr);
+  }
 });
 
 Deno.test("a tiny run writes its folder to --out and ends with one line of JSON summary", async () => {

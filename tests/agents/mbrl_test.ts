@@ -8,7 +8,12 @@ import {
 } from "@std/assert";
 import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
-import { ModelBasedRLAgent, trainModelBasedRL } from "../../lib/agents/mod.ts";
+import {
+  type MbrlConfigInput,
+  ModelBasedRLAgent,
+  resolveMbrlConfig,
+  trainModelBasedRL,
+} from "./mbrl_imports.ts";
 import { setupBackend } from "../../lib/backend.ts";
 import { makeEnv } from "../../lib/envs/registry.ts";
 import { readMetrics, readSummary } from "../../lib/run_folder.ts";
@@ -18,14 +23,25 @@ await setupBackend();
 
 /** A tiny, fast configuration (not the defaults). */
 const TINY = {
-  envName: "CartPole-v1" as const,
-  warmupSteps: 100,
-  retrainEvery: 100,
-  evalEvery: 100,
-  horizon: 10,
-  numSamples: 100,
-  agent: { hiddenSizes: [32, 32], trainEpochs: 30 },
-};
+  envId: "CartPole-v1",
+  loop: { warmupSteps: 100, retrainEvery: 100 },
+  model: { hiddenSizes: [32, 32] },
+  fit: { epochs: 30 },
+  planner: { horizon: 10, numSamples: 100 },
+  eval: { every: 100 },
+} as const satisfies MbrlConfigInput;
+
+/** TINY with some fields overridden (one level deep per group). */
+function tiny(overrides: MbrlConfigInput): MbrlConfigInput {
+  const out: Record<string, unknown> = { ...TINY };
+  for (const [key, value] of Object.entries(overrides)) {
+    const base = (TINY as Record<string, unknown>)[key];
+    out[key] = typeof value === "object" && value !== null && typeof base === "object"
+      ? { ...base, ...value }
+      : value;
+  }
+  return out as MbrlConfigInput;
+}
 
 function withoutTimes(value: unknown): unknown {
   return JSON.parse(JSON.stringify(value, (key, v) => {
@@ -35,38 +51,37 @@ function withoutTimes(value: unknown): unknown {
 }
 
 Deno.test("the agent validates its model and planner names", () => {
-  const base = { envId: "CartPole-v1" as const, stateDim: 4, actionDim: 1 };
   assertThrows(
-    () => new ModelBasedRLAgent({ ...base, modelType: "big" as never }),
+    () => new ModelBasedRLAgent(resolveMbrlConfig({ model: { type: "big" as never } })),
     RangeError,
-    "modelType",
+    "model.type",
   );
   assertThrows(
-    () => new ModelBasedRLAgent({ ...base, mpcType: "genetic" as never }),
+    () => new ModelBasedRLAgent(resolveMbrlConfig({ planner: { type: "genetic" as never } })),
     RangeError,
-    "mpcType",
+    "planner type",
   );
-  assertThrows(() => new ModelBasedRLAgent({ ...base, horizon: 0 }), RangeError, "horizon");
-  const agent = new ModelBasedRLAgent(base);
+  assertThrows(
+    () => new ModelBasedRLAgent(resolveMbrlConfig({ planner: { horizon: 0 } })),
+    RangeError,
+    "horizon",
+  );
+  const agent = new ModelBasedRLAgent(resolveMbrlConfig());
   assertThrows(() => agent.act(new Float32Array(4)), TypeError, "untrained");
   agent.dispose();
 });
 
 Deno.test("numTensors stays flat while the agent acts, observes and retrains", async () => {
   const rng = new Rng(5);
-  const agent = new ModelBasedRLAgent({
-    envId: "CartPole-v1",
-    stateDim: 4,
-    actionDim: 1,
-    modelType: "ensemble",
-    numModels: 2,
-    hiddenSizes: [16, 16],
-    horizon: 5,
-    numSamples: 20,
-    particles: 2,
-    trainEpochs: 3,
-    rng,
-  });
+  const agent = new ModelBasedRLAgent(
+    resolveMbrlConfig({
+      envId: "CartPole-v1",
+      model: { type: "ensemble", numModels: 2, hiddenSizes: [16, 16] },
+      planner: { horizon: 5, numSamples: 20, particles: 2 },
+      fit: { epochs: 3 },
+    }),
+    { rng },
+  );
   const env = makeEnv("CartPole-v1", { seed: 5 });
   let obs = env.reset().observation;
   const step = (action: number) => {
@@ -90,15 +105,10 @@ Deno.test("a tiny MBRL run beats the random policy's mean return by a wide margi
   const seed = 1;
   const tensorsBefore = tf.memory().numTensors;
   const outDir = await Deno.makeTempDir();
-  const { summary, agent, history } = await trainModelBasedRL({
-    ...TINY,
-    seed,
-    maxSteps: 300,
-    evalEpisodes: 5,
-    stopWhenSolved: true,
-    outDir,
-    runId: "tiny",
-  });
+  const { summary, agent, history } = await trainModelBasedRL(
+    tiny({ seed, loop: { maxSteps: 300, stopWhenSolved: true }, eval: { episodes: 5 } }),
+    { outDir, runId: "tiny" },
+  );
   agent.dispose();
   assertEquals(tf.memory().numTensors, tensorsBefore);
   // The random policy on the same env and seed, over as many episodes.
@@ -125,17 +135,14 @@ Deno.test("a tiny MBRL run beats the random policy's mean return by a wide margi
 
 Deno.test("a run writes its folder, and the same seed reproduces it", async () => {
   const outDir = await Deno.makeTempDir();
-  const options = {
-    ...TINY,
+  const config = tiny({
     seed: 2,
-    maxSteps: 150,
-    evalEpisodes: 2,
-    stopWhenSolved: false,
-    outDir,
-  };
-  const a = await trainModelBasedRL({ ...options, runId: "a" });
+    loop: { maxSteps: 150, stopWhenSolved: false },
+    eval: { episodes: 2 },
+  });
+  const a = await trainModelBasedRL(config, { outDir, runId: "a" });
   a.agent.dispose();
-  const b = await trainModelBasedRL({ ...options, runId: "b" });
+  const b = await trainModelBasedRL(config, { outDir, runId: "b" });
   b.agent.dispose();
   const summary = readSummary(join(outDir, "a"));
   for (
@@ -163,18 +170,19 @@ Deno.test("a run writes its folder, and the same seed reproduces it", async () =
       assert(key in row, `episode row lacks ${key}`);
     }
   }
-  const config = JSON.parse(Deno.readTextFileSync(join(outDir, "a", "config.json")));
-  assertEquals(config.seed, 2);
+  const written = JSON.parse(Deno.readTextFileSync(join(outDir, "a", "config.json")));
+  assertEquals(written.seed, 2);
+  assertEquals(written.config, a.config);
   assertEquals(withoutTimes(readMetrics(join(outDir, "b"))), withoutTimes(rows));
   assertEquals(withoutTimes(b.summary), withoutTimes(a.summary));
 });
 
 Deno.test("another seed gives another run", async () => {
   const outDir = await Deno.makeTempDir();
-  const options = { ...TINY, maxSteps: 120, evalEpisodes: 1, outDir };
-  const a = await trainModelBasedRL({ ...options, seed: 3, runId: "a" });
+  const config = (seed: number) => tiny({ seed, loop: { maxSteps: 120 }, eval: { episodes: 1 } });
+  const a = await trainModelBasedRL(config(3), { outDir, runId: "a" });
   a.agent.dispose();
-  const b = await trainModelBasedRL({ ...options, seed: 4, runId: "b" });
+  const b = await trainModelBasedRL(config(4), { outDir, runId: "b" });
   b.agent.dispose();
   assertNotEquals(withoutTimes(a.history), withoutTimes(b.history));
 });
@@ -183,7 +191,7 @@ Deno.test("trainModelBasedRL rejects bad options before writing anything", async
   const outDir = await Deno.makeTempDir();
   let error: unknown;
   try {
-    await trainModelBasedRL({ ...TINY, maxSteps: 0, outDir, runId: "x" });
+    await trainModelBasedRL(tiny({ loop: { maxSteps: 0 } }), { outDir, runId: "x" });
   } catch (e) {
     error = e;
   }

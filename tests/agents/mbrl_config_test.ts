@@ -1,0 +1,143 @@
+import { assert, assertAlmostEquals, assertEquals, assertMatch, assertThrows } from "@std/assert";
+import { join } from "node:path";
+import {
+  MBRL_FIELD_DOCS,
+  MBRL_PRESETS,
+  type MbrlConfig,
+  type MbrlConfigInput,
+  resolveMbrlConfig,
+  trainModelBasedRL,
+} from "./mbrl_imports.ts";
+import { setupBackend } from "../../lib/backend.ts";
+import { ENV_IDS, envMetadata } from "../../lib/envs/registry.ts";
+import { trainFlags, trainOptionsFromArgs } from "../../lib/cli/train.ts";
+
+await setupBackend();
+
+Deno.test("every env has a frozen preset that resolves to itself", () => {
+  for (const id of ENV_IDS) {
+    const preset = MBRL_PRESETS[id];
+    assertEquals(preset.envId, id);
+    assert(Object.isFrozen(preset) && Object.isFrozen(preset.planner), `${id} preset not frozen`);
+    assertEquals(resolveMbrlConfig({ envId: id }), preset);
+    assertEquals(resolveMbrlConfig(preset), preset, `${id}: a resolved config is a valid input`);
+    if (envMetadata(id).actionSpace.kind === "box") {
+      assertEquals(preset.planner.actionMode, "continuous");
+    }
+  }
+  assertEquals(MBRL_PRESETS["CartPole-v1"].objective.shaping, { weights: [0, 0, 0.05, 0] });
+  assertEquals(MBRL_PRESETS["Pendulum-v1"].objective.shaping, null);
+});
+
+Deno.test("overrides change exactly their field; other fields come from the env's preset", () => {
+  const config = resolveMbrlConfig({ envId: "CartPole-v1", planner: { horizon: 7 } });
+  assertEquals(config.planner.horizon, 7);
+  assertEquals(config.planner.numSamples, MBRL_PRESETS["CartPole-v1"].planner.numSamples);
+  assertEquals({ ...config, planner: undefined }, {
+    ...MBRL_PRESETS["CartPole-v1"],
+    planner: undefined,
+  });
+});
+
+Deno.test("a new planner type keeps the common fields and takes its own defaults", () => {
+  const cem = resolveMbrlConfig({ planner: { type: "cem" } });
+  assert(cem.planner.type === "cem");
+  assertEquals(cem.planner.horizon, 15);
+  assertEquals(cem.planner.numElite, 100);
+  assertEquals(cem.planner.minProbability, 0.1); // 0.2 / 2 categories, resolved
+  const mppi = resolveMbrlConfig({ envId: "Pendulum-v1", planner: { type: "mppi" } });
+  assert(mppi.planner.type === "mppi");
+  assertEquals(mppi.planner.minProbability, null); // continuous search: does not apply
+  assertEquals(mppi.planner.noiseBeta, 0.9);
+  const ensemble = resolveMbrlConfig({ model: { type: "ensemble" } });
+  assertEquals(ensemble.model.numModels, 5);
+});
+
+Deno.test("bad configurations are refused naming the field, what is allowed and what was found", () => {
+  const cases: [MbrlConfigInput, typeof TypeError | typeof RangeError, RegExp][] = [
+    [{ envId: "CartPol-v1" as never }, RangeError, /envId to be one of CartPole-v1.*"CartPol-v1"/],
+    [{ loop: { maxStep: 3 } as never }, TypeError, /Unknown field "loop.maxStep"/],
+    [{ agent: {} } as never, TypeError, /Unknown field "agent"/],
+    [{ planner: { type: "cem", temperature: 2 } }, RangeError, /"temperature", which cem/],
+    [{ loop: { warmupSteps: 5000, maxSteps: 100 } }, RangeError, /warmupSteps \(5000\).*maxSteps/],
+    [{ model: { numModels: 3 } }, RangeError, /numModels to be 1 for a deterministic/],
+    [{ objective: { shaping: { weights: [1] } } }, RangeError, /objective.shaping .* 4 numbers/],
+    [{ planner: { type: "cem", numSamples: 10, numElite: 20 } }, RangeError, /numElite.*\(10\)/],
+    [{ envId: "Pendulum-v1", planner: { actionMode: "discrete" } }, RangeError, /Box action/],
+    [{ eval: { every: 0 } }, RangeError, /eval.every to be a positive integer but found 0/],
+    [{ fit: { validationFraction: 1 } }, RangeError, /validationFraction/],
+  ];
+  for (const [input, type, message] of cases) {
+    const error = assertThrows(() => resolveMbrlConfig(input), type);
+    assertMatch((error as Error).message, message);
+  }
+});
+
+Deno.test("config.json is what the agent and planner were built with, read back from them", async () => {
+  const outDir = await Deno.makeTempDir();
+  // Overrides at every level, on an env and planner other than the defaults.
+  const input: MbrlConfigInput = {
+    envId: "Pendulum-v1",
+    seed: 11,
+    loop: { maxSteps: 60, warmupSteps: 40, retrainEvery: 20, bufferCapacity: 5000 },
+    model: { type: "ensemble", numModels: 2, hiddenSizes: [8, 8], learningRate: 1e-3 },
+    fit: { epochs: 2, batchSize: 16, patience: 3, validationFraction: 0.2 },
+    planner: {
+      type: "mppi",
+      horizon: 4,
+      numSamples: 12,
+      particles: 2,
+      temperature: 0.5,
+      noiseBeta: 0.7,
+      discount: 0.95,
+    },
+    objective: { shaping: { weights: [0.1, 0, 0.01] } },
+    eval: { every: 20, episodes: 1, earlyStop: false },
+  };
+  const { agent, config, runDir } = await trainModelBasedRL(input, { outDir, runId: "x" });
+  try {
+    const written = JSON.parse(Deno.readTextFileSync(join(runDir, "config.json")));
+    assertEquals(written.config, config);
+    const summary = JSON.parse(Deno.readTextFileSync(join(runDir, "summary.json")));
+    assertEquals(summary.config, config);
+    assertEquals(summary.objective, config.objective);
+    const built = agent.settings;
+    assertEquals(built.envId, config.envId);
+    assertEquals(built.loop.bufferCapacity, config.loop.bufferCapacity);
+    assertEquals(built.fit, config.fit);
+    assertEquals(built.planner, config.planner);
+    assertEquals(built.objective.rewardSource, config.objective.rewardSource);
+    assertEquals(built.objective.terminationSource, config.objective.terminationSource);
+    // The evaluator computes in float32: compare the weights at that precision.
+    const weights = built.objective.shaping?.weights ?? [];
+    assertEquals(weights.length, 3);
+    weights.forEach((w, i) => assertAlmostEquals(w, config.objective.shaping!.weights[i]!, 1e-7));
+    assert(built.model !== null, "the model reports its settings");
+    assertEquals(built.model, config.model);
+  } finally {
+    agent.dispose();
+  }
+});
+
+Deno.test("the train CLI's help is generated from the field docs and the env's preset", () => {
+  const preset: MbrlConfig = MBRL_PRESETS["Acrobot-v1"];
+  const flags = trainFlags(preset);
+  assertMatch(flags["eval-every"]!.help, /evaluate every N real steps after warm-up \[500\]/);
+  assertMatch(flags.horizon!.help, new RegExp(`${MBRL_FIELD_DOCS.planner.horizon} \\[15\\]`));
+  assertMatch(flags.temperature!.help, /\[mppi: 1\]/);
+  const command = trainOptionsFromArgs([
+    "--env",
+    "Acrobot-v1",
+    "--planner",
+    "cem",
+    "--elites",
+    "20",
+    "--no-shaping",
+    "--no-early-stop",
+  ]);
+  const resolved = resolveMbrlConfig(command.config);
+  assert(resolved.planner.type === "cem");
+  assertEquals(resolved.planner.numElite, 20);
+  assertEquals(resolved.objective.shaping, null);
+  assertEquals(resolved.eval.earlyStop, false);
+});
