@@ -6,6 +6,11 @@
  * @module
  */
 import type { TransitionBatch } from "../buffer/types.ts";
+import { writeJsonAtomic } from "../run_folder.ts";
+import { assertFiniteArray } from "../validate.ts";
+import { rowCount } from "./input_checks.ts";
+import { fnv1a } from "./model_file.ts";
+import { checkTransitionBatch } from "./trainer.ts";
 import type {
   DynamicsModel,
   DynamicsPrediction,
@@ -44,6 +49,22 @@ function solve(a: Float64Array, b: Float64Array, p: number, q: number): Float64A
     for (let k = 0; k < q; k++) x[r * q + k]! /= m[r * p + r]!;
   }
   return x;
+}
+
+/** What a {@linkcode LinearDynamicsModel} is, read back from it. */
+export interface LinearModelSettings {
+  type: "linear";
+  stateDim: number;
+  actionDim: number;
+  /** The ridge penalty the fit uses. */
+  ridge: number;
+  numModels: 1;
+}
+
+/** Checksum of the saved fields other than `checksum`, in their order. */
+function linearChecksum(json: Record<string, unknown>): number {
+  const { checksum: _drop, ...body } = json;
+  return fnv1a(new TextEncoder().encode(JSON.stringify(body)));
 }
 
 /** Options of {@linkcode LinearDynamicsModel}. */
@@ -88,6 +109,17 @@ export class LinearDynamicsModel implements DynamicsModel {
   #ridge: number;
   #weights: Float64Array | null = null;
 
+  /** What this model is (its dimensions and ridge penalty). */
+  get settings(): LinearModelSettings {
+    return {
+      type: "linear",
+      stateDim: this.stateDim,
+      actionDim: this.actionDim,
+      ridge: this.#ridge,
+      numModels: 1,
+    };
+  }
+
   /** @throws {RangeError} on non-positive dimensions or a negative ridge. */
   constructor(options: LinearDynamicsModelOptions) {
     const { stateDim, actionDim, ridge = 1e-6 } = options;
@@ -109,17 +141,13 @@ export class LinearDynamicsModel implements DynamicsModel {
    * Returns one history row whose `trainLoss` is the mean squared next-state error on `data`
    * after the fit; `valLoss` is NaN.
    *
-   * @throws {RangeError} on an empty batch, mismatched dimensions or a singular system.
+   * @throws {TypeError} on mismatched dimensions; {RangeError} on an empty batch, a
+   *   non-finite value or a singular system.
    */
   train(data: TransitionBatch | TransitionSource): Promise<TrainHistoryRow[]> {
     const batch = "all" in data ? data.all() : data;
+    checkTransitionBatch(batch, this.stateDim, this.actionDim, undefined);
     const { size: n, stateDim: d, actionDim: ad } = batch;
-    if (n === 0) throw new RangeError("Expected a non-empty batch but found size 0");
-    if (d !== this.stateDim || ad !== this.actionDim) {
-      throw new RangeError(
-        `Expected a batch of stateDim ${this.stateDim} and actionDim ${this.actionDim} but found ${d} and ${ad}`,
-      );
-    }
     const p = d + ad + 1;
     const xtx = new Float64Array(p * p);
     const xty = new Float64Array(p * d);
@@ -147,20 +175,16 @@ export class LinearDynamicsModel implements DynamicsModel {
    * Next states `[n * stateDim]` of `states` `[n * stateDim]` under `actions`
    * `[n * actionDim]`; `reward` is zeros `[n]`.
    *
-   * @throws {Error} before the first `train`.
+   * @throws {Error} before the first `train`; {TypeError} on inputs that are not
+   *   `Float32Array`s of whole, matching rows; {RangeError} on a non-finite entry.
    */
   predict(states: Float32Array, actions: Float32Array): DynamicsPrediction {
     const w = this.#weights;
     if (w === null) throw new Error("Expected a trained model: call train() before predict()");
     const { stateDim: d, actionDim: ad } = this;
-    const n = actions.length / ad;
-    if (!Number.isInteger(n) || states.length !== n * d) {
-      throw new RangeError(
-        `Expected states of length ${
-          n * d
-        } for ${actions.length} actions but found ${states.length}`,
-      );
-    }
+    const n = rowCount(states, actions, d, ad);
+    assertFiniteArray(states, "states");
+    assertFiniteArray(actions, "actions");
     const p = d + ad + 1;
     const mean = new Float32Array(n * d);
     for (let i = 0; i < n; i++) {
@@ -182,24 +206,47 @@ export class LinearDynamicsModel implements DynamicsModel {
   /** Nothing to free. */
   dispose(): void {}
 
-  /** Writes the weights to `path/linear_model.json`. */
+  /**
+   * Writes the weights to `path/linear_model.json` atomically, with a checksum over every
+   * field.
+   */
   async save(path: string): Promise<void> {
     if (this.#weights === null) throw new Error("Expected a trained model: nothing to save");
     await Deno.mkdir(path, { recursive: true });
-    const json = {
+    const body = {
       stateDim: this.stateDim,
       actionDim: this.actionDim,
+      ridge: this.#ridge,
       weights: Array.from(this.#weights),
     };
-    await Deno.writeTextFile(`${path}/linear_model.json`, JSON.stringify(json) + "\n");
+    writeJsonAtomic(`${path}/linear_model.json`, { ...body, checksum: linearChecksum(body) });
   }
 
-  /** Loads what {@linkcode save} wrote (same dimensions). */
+  /**
+   * Loads what {@linkcode save} wrote (same dimensions).
+   * @throws {Error} when the file is unreadable, corrupt or its checksum does not match;
+   *   {RangeError} when the dimensions differ.
+   */
   async load(path: string): Promise<void> {
-    const json = JSON.parse(await Deno.readTextFile(`${path}/linear_model.json`));
+    const file = `${path}/linear_model.json`;
+    let json;
+    try {
+      json = JSON.parse(await Deno.readTextFile(file));
+    } catch (error) {
+      throw new Error(`Cannot read a saved linear model in ${file}: ${(error as Error).message}`);
+    }
+    if (typeof json?.checksum !== "number" || linearChecksum(json) !== json.checksum) {
+      throw new Error(`Corrupt ${file}: checksum missing or mismatched`);
+    }
     if (json.stateDim !== this.stateDim || json.actionDim !== this.actionDim) {
       throw new RangeError(
         `Expected a saved model of stateDim ${this.stateDim} and actionDim ${this.actionDim} but found ${json.stateDim} and ${json.actionDim}`,
+      );
+    }
+    const p = this.stateDim + this.actionDim + 1;
+    if (!Array.isArray(json.weights) || json.weights.length !== p * this.stateDim) {
+      throw new Error(
+        `Corrupt ${file}: expected ${p * this.stateDim} weights but found ${json.weights?.length}`,
       );
     }
     this.#weights = Float64Array.from(json.weights as number[]);

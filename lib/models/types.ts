@@ -50,10 +50,21 @@ export interface SampleOptions {
   members?: Int32Array;
 }
 
-/** One row of training history, one per epoch. */
+/**
+ * One row of training history, one per epoch. Neural models add `valMse` (held-out MSE),
+ * `valNll` (probabilistic only), `valTermLoss` (with a termination head) and `seconds`.
+ */
 export interface TrainHistoryRow {
+  /** 1-based epoch. */
   epoch: number;
+  /** The optimised objective, averaged over the epoch's minibatches and members. */
   trainLoss: number;
+  /**
+   * The held-out loss that early stopping and elite selection use, in normalised target
+   * space: the Gaussian NLL per element for probabilistic models and ensembles, the MSE for
+   * deterministic ones (`lastTrainReport.lossKind` says which); NaN where there is no
+   * validation (the linear model).
+   */
   valLoss: number;
   [metric: string]: number;
 }
@@ -69,7 +80,10 @@ export interface TrainOptions {
   epochs?: number;
   /** Minibatch size. @default {256} */
   batchSize?: number;
-  /** Fraction held out for validation / early stopping. @default {0.1} */
+  /**
+   * Fraction held out for validation / early stopping: `floor(n * validationFraction)` rows,
+   * at least 1 when positive (see `validationCount`). @default {0.1}
+   */
   validationFraction?: number;
   /** Epochs without validation improvement before stopping. @default {5} */
   patience?: number;

@@ -1,4 +1,10 @@
-import { assertAlmostEquals, assertEquals, assertLess, assertThrows } from "@std/assert";
+import {
+  assertAlmostEquals,
+  assertEquals,
+  assertLess,
+  assertRejects,
+  assertThrows,
+} from "@std/assert";
 import { LinearDynamicsModel } from "../../lib/models/mod.ts";
 import { ReplayBuffer } from "../../lib/buffer/mod.ts";
 import { Rng } from "../../lib/rng.ts";
@@ -56,9 +62,42 @@ Deno.test("LinearDynamicsModel rejects bad settings, untrained use and mismatche
   try {
     await model.train({ ...linearSystem(3, 0), stateDim: 2 });
   } catch (error) {
-    threw = error instanceof RangeError;
+    threw = error instanceof TypeError;
   }
   assertEquals(threw, true);
   await model.train(linearSystem(20, 0));
-  assertThrows(() => model.predict(new Float32Array(4), new Float32Array(1)), RangeError);
+  assertThrows(() => model.predict(new Float32Array(4), new Float32Array(1)), TypeError);
+  assertThrows(
+    () => model.predict(new Float32Array([0, NaN, 0]), new Float32Array(1)),
+    RangeError,
+    "Expected states[1] to be finite but found NaN",
+  );
+  const withInf = linearSystem(20, 0);
+  withInf.actions[3] = Infinity;
+  await assertRejects(() => model.train(withInf), RangeError, "actions[3]");
+  assertEquals(model.settings, {
+    type: "linear",
+    stateDim: 3,
+    actionDim: 1,
+    ridge: 1e-6,
+    numModels: 1,
+  });
+});
+
+Deno.test("LinearDynamicsModel refuses a saved file with a changed digit", async () => {
+  const model = new LinearDynamicsModel({ stateDim: 3, actionDim: 1 });
+  await model.train(linearSystem(50, 0));
+  const dir = await Deno.makeTempDir();
+  try {
+    await model.save(dir);
+    const file = `${dir}/linear_model.json`;
+    const json = JSON.parse(await Deno.readTextFile(file));
+    json.weights[0] += 1e-3;
+    await Deno.writeTextFile(file, JSON.stringify(json));
+    const copy = new LinearDynamicsModel({ stateDim: 3, actionDim: 1 });
+    await assertRejects(() => copy.load(dir), Error, "checksum");
+    assertEquals([...Deno.readDirSync(dir)].map((e) => e.name), ["linear_model.json"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
