@@ -46,8 +46,14 @@ export interface MbrlRecorderOptions {
  *
  * @example
  * ```ts
+ * import { trainModelBasedRL } from "../agents/mbrl_loop.ts";
  * const recorder = new MbrlRecorder("default", { onUpdate: (line) => console.log(line) });
- * await trainModelBasedRL({ onProgress: recorder.onProgress, onStatus: recorder.onStatus });
+ * const { agent } = await trainModelBasedRL({ loop: { maxSteps: 300 } }, {
+ *   outDir: "data/tmp/runs",
+ *   onProgress: recorder.onProgress,
+ *   onStatus: recorder.onStatus,
+ * });
+ * agent.dispose();
  * recorder.returns; // MbrlReturnRow[]
  * ```
  */
