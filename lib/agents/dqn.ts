@@ -1,11 +1,12 @@
 /**
- * DQN (Mnih et al., 2015) on TensorFlow.js, written to be read top to bottom, with the
- * defaults of RL Baselines3 Zoo's tuned CartPole-v1 settings so our numbers can be compared
- * with published ones.
+ * DQN (Mnih et al., 2015) on TensorFlow.js, written to be read top to bottom, with RL
+ * Baselines3 Zoo's tuned settings for each discrete-action env it has them for (CartPole-v1,
+ * Acrobot-v1, MountainCar-v0) so our numbers can be compared with published ones.
  *
- * Source of every default: `hyperparams/dqn.yml`, entry `CartPole-v1`, of RL Baselines3 Zoo
- * (https://github.com/DLR-RM/rl-baselines3-zoo), which reports a mean return of 500 after its
- * 50,000 steps; the algorithm's semantics follow Stable-Baselines3's `DQN`
+ * The settings: {@linkcode DQN_ZOO_PRESETS} in `zoo_presets.ts` (`hyperparams/dqn.yml` of
+ * https://github.com/DLR-RM/rl-baselines3-zoo, every value cited there); the trainer takes the
+ * env's entry, `config` overrides single fields, and the budget defaults to the entry's
+ * `n_timesteps`. The algorithm's semantics follow Stable-Baselines3's `DQN`
  * (https://github.com/DLR-RM/stable-baselines3, `stable_baselines3/dqn/dqn.py`):
  * - actions are uniformly random until `learningStarts` steps, then epsilon-greedy;
  * - every `trainFreq` env steps (once past `learningStarts`), `gradientSteps` updates, each on
@@ -22,14 +23,19 @@
 import * as tf from "@tensorflow/tfjs";
 import { ReplayBuffer } from "../buffer/replay_buffer.ts";
 import type { TransitionBatch } from "../buffer/types.ts";
-import { makeEnv } from "../envs/mod.ts";
 import { Adam } from "../nn/adam.ts";
 import { Mlp } from "../nn/mlp.ts";
 import type { RunSummary } from "../run_folder.ts";
+import { envMetadata, makeEnv } from "../envs/mod.ts";
+import type { EnvId } from "../envs/types.ts";
 import { assertPositiveIntegers, BaselineRun, type BaselineRunOptions } from "./baseline_run.ts";
 import { argmaxRows } from "./policy_eval.ts";
+import { DQN_ZOO_PRESETS, presetFor } from "./zoo_presets.ts";
 
-/** DQN hyperparameters. Defaults: RL Baselines3 Zoo, `dqn.yml`, `CartPole-v1`. */
+/**
+ * DQN hyperparameters. The `@default`s shown are the CartPole-v1 preset's; each env's values
+ * and their sources are in {@linkcode DQN_ZOO_PRESETS}.
+ */
 export interface DqnConfig {
   /** Adam step size (Zoo `learning_rate: 2.3e-3`). @default {2.3e-3} */
   learningRate: number;
@@ -71,32 +77,18 @@ export interface DqnConfig {
   adamEpsilon: number;
 }
 
-/** The Zoo's CartPole-v1 DQN settings (see {@linkcode DqnConfig} for each source). */
-export const DQN_ZOO_CARTPOLE: Readonly<DqnConfig> = Object.freeze({
-  learningRate: 2.3e-3,
-  batchSize: 64,
-  bufferSize: 100_000,
-  learningStarts: 1_000,
-  gamma: 0.99,
-  targetUpdateInterval: 10,
-  trainFreq: 256,
-  gradientSteps: 128,
-  explorationFraction: 0.16,
-  explorationTotalSteps: 50_000,
-  explorationInitialEps: 1,
-  explorationFinalEps: 0.04,
-  hiddenSizes: [256, 256],
-  maxGradNorm: 10,
-  adamEpsilon: 1e-8,
-});
+/** The Zoo's CartPole-v1 DQN settings: `DQN_ZOO_PRESETS["CartPole-v1"].config`. */
+export const DQN_ZOO_CARTPOLE: Readonly<DqnConfig> = DQN_ZOO_PRESETS["CartPole-v1"]!.config;
 
 /**
  * Options of {@linkcode trainDQN}: the shared ones, with `seed` feeding env resets,
- * exploration, buffer sampling and initial weights. Evaluations run when the step count
- * reaches a multiple of `evalEvery` (a multiple of `trainFreq` keeps them aligned).
+ * exploration, buffer sampling and initial weights. `envName` must have a DQN preset
+ * (CartPole-v1, the default, Acrobot-v1 or MountainCar-v0); `maxSteps` defaults to its Zoo
+ * budget and `solvedThreshold` to the env's. Evaluations run when the step count reaches a
+ * multiple of `evalEvery` (a multiple of `trainFreq` keeps them aligned).
  */
 export interface TrainDqnOptions extends BaselineRunOptions {
-  /** Overrides of the Zoo hyperparameters. @default {DQN_ZOO_CARTPOLE} */
+  /** Overrides of single fields of the env's Zoo preset. @default {DQN_ZOO_PRESETS[envName].config} */
   config?: Partial<DqnConfig>;
 }
 
@@ -180,22 +172,31 @@ export function dqnGradientStep(
 
 /**
  * Trains DQN on `envName` for `maxSteps` env steps, evaluating greedily every `evalEvery`
- * steps, and writes the run folder (`method: "dqn"`) when `outDir` is given.
- * Call `setupBackend()` first.
+ * steps, and writes the run folder (`method: "dqn"`) when `outDir` is given. The networks and
+ * the optimiser are freed when it returns or throws. Call `setupBackend()` first.
  *
  * @example
  * ```ts
  * await setupBackend();
- * const result = await trainDQN({ seed: 0, maxSteps: 100_000, outDir: "data/runs" });
+ * const result = await trainDQN({ envName: "Acrobot-v1", seed: 0, outDir: "data/runs" });
  * console.log(result.stepsToSolve);
  * ```
- * @throws {RangeError} on non-positive step counts or sizes.
+ * @throws {RangeError} on non-positive step counts or sizes, or an env without a DQN preset.
  */
 export async function trainDQN(options: TrainDqnOptions): Promise<DqnResult> {
-  const config: DqnConfig = { ...DQN_ZOO_CARTPOLE, ...options.config };
-  checkOptions(options.maxSteps ?? 100_000, options.evalEvery ?? 1024, config);
-  const run = new BaselineRun("dqn", { ...options, config });
-  const { envName, maxSteps, evalEvery, root } = run;
+  const envName: EnvId = options.envName ?? "CartPole-v1";
+  const preset = presetFor(DQN_ZOO_PRESETS, "DQN", envName);
+  const config: DqnConfig = { ...preset.config, ...options.config };
+  const maxSteps = options.maxSteps ?? preset.nTimesteps;
+  checkOptions(maxSteps, options.evalEvery ?? 1024, config);
+  const run = new BaselineRun("dqn", {
+    ...options,
+    envName,
+    maxSteps,
+    solvedThreshold: options.solvedThreshold ?? envMetadata(envName).solvedThreshold,
+    config,
+  });
+  const { evalEvery, root } = run;
 
   // Seeding in one place: each consumer gets its own named stream.
   const env = makeEnv(envName, { rng: root.stream("env") });
@@ -238,69 +239,72 @@ export async function trainDQN(options: TrainDqnOptions): Promise<DqnResult> {
   let targetStale = false;
   let obs = env.reset().observation;
   let step = 0;
-  while (step < maxSteps) {
-    // 1. Act: random before learning starts, then epsilon-greedy on the online network.
-    let action: number;
-    const epsilon = dqnEpsilon(step, config);
-    if (step < config.learningStarts || exploreRng.uniform() < epsilon) {
-      action = exploreRng.int(numActions);
-    } else {
-      action = greedy(obs, 1)[0]!;
-    }
-    const result = env.step(action);
-    step += 1;
-    buffer.add({
-      state: obs,
-      action,
-      nextState: result.observation,
-      reward: result.reward,
-      terminated: result.terminated,
-      truncated: result.truncated,
-    });
-    episodeReturn += result.reward;
-    episodeLength += 1;
-    obs = result.observation;
-    if (result.terminated || result.truncated) {
-      run.episode(step, episodeReturn, episodeLength, { epsilon });
-      episodeReturn = 0;
-      episodeLength = 0;
-      obs = env.reset().observation;
-    }
-
-    // 2. Learn: a burst of gradient steps every trainFreq env steps once past learningStarts.
-    if (step % config.trainFreq === 0 && step > config.learningStarts) {
-      let lossSum = 0;
-      for (let g = 0; g < config.gradientSteps; g++) {
-        const loss = dqnGradientStep(
-          online,
-          target,
-          optimizer,
-          buffer.sample(config.batchSize),
-          config.gamma,
-        );
-        lossSum += loss.dataSync()[0]!;
-        loss.dispose();
+  try {
+    while (step < maxSteps) {
+      // 1. Act: random before learning starts, then epsilon-greedy on the online network.
+      let action: number;
+      const epsilon = dqnEpsilon(step, config);
+      if (step < config.learningStarts || exploreRng.uniform() < epsilon) {
+        action = exploreRng.int(numActions);
+      } else {
+        action = greedy(obs, 1)[0]!;
       }
-      lossHistory.push(lossSum / config.gradientSteps);
-      targetStale = true;
+      const result = env.step(action);
+      step += 1;
+      buffer.add({
+        state: obs,
+        action,
+        nextState: result.observation,
+        reward: result.reward,
+        terminated: result.terminated,
+        truncated: result.truncated,
+      });
+      episodeReturn += result.reward;
+      episodeLength += 1;
+      obs = result.observation;
+      if (result.terminated || result.truncated) {
+        run.episode(step, episodeReturn, episodeLength, { epsilon });
+        episodeReturn = 0;
+        episodeLength = 0;
+        obs = env.reset().observation;
+      }
+
+      // 2. Learn: a burst of gradient steps every trainFreq env steps once past learningStarts.
+      if (step % config.trainFreq === 0 && step > config.learningStarts) {
+        let lossSum = 0;
+        for (let g = 0; g < config.gradientSteps; g++) {
+          const loss = dqnGradientStep(
+            online,
+            target,
+            optimizer,
+            buffer.sample(config.batchSize),
+            config.gamma,
+          );
+          lossSum += loss.dataSync()[0]!;
+          loss.dispose();
+        }
+        lossHistory.push(lossSum / config.gradientSteps);
+        targetStale = true;
+      }
+
+      // 3. Target network: copied every targetUpdateInterval env steps (skipped when unchanged).
+      if (step % config.targetUpdateInterval === 0 && targetStale) {
+        target.copyFrom(online);
+        targetStale = false;
+      }
+
+      // 4. Evaluate greedily (evaluation steps are not counted in envSteps).
+      if (step % evalEvery === 0 || step === maxSteps) {
+        const extra = { lossMean: lossHistory.at(-1) ?? null, epsilon };
+        if (await run.evaluate(step, greedy, extra)) break;
+      }
     }
 
-    // 3. Target network: copied every targetUpdateInterval env steps (skipped when unchanged).
-    if (step % config.targetUpdateInterval === 0 && targetStale) {
-      target.copyFrom(online);
-      targetStale = false;
-    }
-
-    // 4. Evaluate greedily (evaluation steps are not counted in envSteps).
-    if (step % evalEvery === 0 || step === maxSteps) {
-      const extra = { lossMean: lossHistory.at(-1) ?? null, epsilon };
-      if (await run.evaluate(step, greedy, extra)) break;
-    }
+    const summary: RunSummary = run.finish(step, { gradientSteps: optimizer.iterations });
+    return { ...summary, runDir: run.writer?.dir ?? null, lossHistory, evals: run.evals };
+  } finally {
+    online.dispose();
+    target.dispose();
+    optimizer.dispose();
   }
-
-  const summary: RunSummary = run.finish(step, { gradientSteps: optimizer.iterations });
-  online.dispose();
-  target.dispose();
-  optimizer.dispose();
-  return { ...summary, runDir: run.writer?.dir ?? null, lossHistory, evals: run.evals };
 }

@@ -4,6 +4,7 @@ import { setupBackend } from "../../lib/backend.ts";
 import { makeEnv } from "../../lib/envs/mod.ts";
 import { Rng } from "../../lib/rng.ts";
 import {
+  disposeActorCritic,
   makeActorCritic,
   PPO_ZOO_CARTPOLE,
   type PpoRollout,
@@ -21,8 +22,9 @@ function fakeRollout(rng: Rng): PpoRollout {
   const rollout: PpoRollout = {
     n,
     obsDim: 4,
+    actionDim: 1,
     observations: new Float32Array(n * 4),
-    actions: new Int32Array(n),
+    actions: new Float32Array(n),
     logProbs: new Float32Array(n).fill(Math.log(0.5)),
     advantages: new Float32Array(n),
     returns: new Float32Array(n),
@@ -57,9 +59,7 @@ Deno.test("a PPO update lowers the value loss and the clipped surrogate on its r
   assertLess(stats.valueLoss.at(-1)!, stats.valueLoss[0]!);
   assertLess(stats.policyLoss.at(-1)!, stats.policyLoss[0]!);
   assert(stats.clipFraction >= 0 && stats.clipFraction <= 1);
-  net.actor.dispose();
-  net.critic.dispose();
-  net.optimizer.dispose();
+  disposeActorCritic(net);
 });
 
 Deno.test("PPO with the Zoo settings beats a random policy after 4,096 steps, reproducibly", async () => {
