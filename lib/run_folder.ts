@@ -296,7 +296,11 @@ export class RunWriter {
     try {
       Deno.mkdirSync(dirname(dir), { recursive: true });
     } catch (error) {
-      throw new RunWriteError(dirname(dir), error, "create");
+      // A recursive mkdir reports a file in the way as "File exists".
+      const reason = error instanceof Deno.errors.AlreadyExists
+        ? new Error("it exists and is not a folder", { cause: error })
+        : error;
+      throw new RunWriteError(dirname(dir), reason, "create");
     }
     try {
       Deno.mkdirSync(dir);
