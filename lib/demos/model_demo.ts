@@ -5,14 +5,17 @@
  * @module
  */
 import type { Env } from "../envs/types.ts";
-import type { ModelEvaluation } from "../models/evaluate_model.ts";
+import type { ModelEvaluation, OpenLoopMetric } from "../models/evaluate_model.ts";
 import type { MpcPlanner, PlanStats } from "../planners/mpc.ts";
 import { type EpisodeRecord, playEpisode } from "./episode.ts";
 
 /** What {@linkcode evaluationRows} returns. */
 export interface EvaluationRows {
-  /** Open-loop rollout MSE (state space, mean over dimensions) at k = 1..H. */
-  rollout: { model: string; horizon: number; error: number }[];
+  /**
+   * Open-loop rollout MSE (raw state units, mean over dimensions) at k = 1..H; `metric` is
+   * always `"state-mse"` (see {@linkcode OpenLoopMetric}).
+   */
+  rollout: { model: string; horizon: number; error: number; metric: OpenLoopMetric }[];
   /** Observed coverage of mean ± 1 and 2 std per dimension (empty without a predicted std). */
   calibration: { model: string; expected: number; observed: number; dim: string }[];
 }
@@ -22,7 +25,18 @@ export interface EvaluationRows {
  *
  * @example
  * ```ts
- * const rows = evaluationRows("ensemble", evaluateModel(model, heldOut), ["x", "v"]);
+ * import { evaluateModel, LinearDynamicsModel } from "../models/mod.ts";
+ * const n = 30;
+ * const states = Float32Array.from({ length: n }, (_, i) => i / n);
+ * const heldOut = {
+ *   size: n, stateDim: 1, actionDim: 1, states, nextStates: states.map((s) => s + 0.1),
+ *   actions: new Float32Array(n), rewards: new Float32Array(n),
+ *   terminated: new Uint8Array(n), truncated: new Uint8Array(n),
+ * };
+ * const model = new LinearDynamicsModel({ stateDim: 1, actionDim: 1 });
+ * await model.train(heldOut);
+ * const rows = evaluationRows("linear", evaluateModel(model, heldOut, { horizons: 3 }), ["x"]);
+ * rows.rollout.length; // 3 rows, metric "state-mse"
  * ```
  */
 export function evaluationRows(
@@ -30,7 +44,12 @@ export function evaluationRows(
   evaluation: ModelEvaluation,
   dimNames: readonly string[],
 ): EvaluationRows {
-  const rollout = evaluation.rolloutMse.map((error, k) => ({ model, horizon: k + 1, error }));
+  const rollout = evaluation.rolloutMse.map((error, k) => ({
+    model,
+    horizon: k + 1,
+    error,
+    metric: "state-mse" as const,
+  }));
   const c = evaluation.calibration;
   const calibration = c === undefined ? [] : dimNames.flatMap((dim, j) => [
     { model, expected: c.expected1Sigma, observed: c.within1Sigma[j]!, dim },
@@ -55,7 +74,19 @@ export interface PlanEpisodeOptions {
  *
  * @example
  * ```ts
- * const { episode, stats } = planEpisode(makeEnv("CartPole-v1"), planner, { maxSteps: 200 });
+ * import { makeEnv } from "../envs/mod.ts";
+ * import { RandomShootingMPC } from "../planners/mod.ts";
+ * import { TrueDynamicsModel } from "../planners/true_dynamics_model.ts";
+ * const env = makeEnv("CartPole-v1");
+ * const planner = new RandomShootingMPC({
+ *   dynamicsModel: new TrueDynamicsModel({ env: makeEnv("CartPole-v1") }),
+ *   horizon: 5,
+ *   numSamples: 50,
+ *   envId: "CartPole-v1",
+ *   actionSpace: env.actionSpace,
+ * });
+ * const { episode, stats } = planEpisode(env, planner, { maxSteps: 20 });
+ * stats.length; // one entry per step played
  * ```
  */
 export function planEpisode(

@@ -6,6 +6,7 @@
  * @module
  */
 import type { TransitionBatch } from "../buffer/types.ts";
+import type { OpenLoopMetric } from "../models/evaluate_model.ts";
 
 /** A next-state predictor on row-major batches (`n` rows), e.g. a `DynamicsModel`'s mean. */
 export type StepPredictor = (
@@ -14,7 +15,21 @@ export type StepPredictor = (
   n: number,
 ) => Float32Array;
 
-/** One-step predictions as tidy rows `{ dim, actual, predicted, model }` for figures. */
+/**
+ * One-step predictions as tidy rows `{ dim, actual, predicted, model }` for figures.
+ *
+ * @example
+ * ```ts
+ * const batch = {
+ *   size: 2, stateDim: 1, actionDim: 1,
+ *   states: new Float32Array([0, 1]), actions: new Float32Array([1, 1]),
+ *   nextStates: new Float32Array([1, 2]), rewards: new Float32Array(2),
+ *   terminated: new Uint8Array(2), truncated: new Uint8Array(2),
+ * };
+ * const rows = predictionRows((s, a) => s.map((x, i) => x + a[i]!), batch, { dimNames: ["x"] });
+ * rows[1]; // { dim: "x", actual: 2, predicted: 2, model: "model" }
+ * ```
+ */
 export function predictionRows(
   predict: StepPredictor,
   batch: TransitionBatch,
@@ -45,11 +60,22 @@ export interface OpenLoopOptions {
 }
 
 /**
- * Open-loop rollout error: from the start of each recorded episode, the model replays the
- * episode's actions on its own predictions; the error at horizon k is the RMSE over episodes
- * and dimensions of (predicted - actual) state after k steps, each dimension divided by its
- * standard deviation in the recorded data (so dimensions weigh alike). Episodes shorter than k
- * do not count at k.
+ * Open-loop rollout error, the `"normalized-rmse"` {@linkcode OpenLoopMetric}: from the start
+ * of each recorded episode, the model replays the episode's actions on its own predictions;
+ * the error at horizon k is the RMSE over episodes and dimensions of (predicted - actual)
+ * state after k steps, each dimension divided by its standard deviation in the recorded data
+ * (so dimensions weigh alike). Episodes shorter than k do not count at k. Not comparable with
+ * `evaluateModel`'s `rolloutMse` (raw-unit MSE): each row says which metric it holds.
+ *
+ * @example
+ * ```ts
+ * const predict = (s: Float32Array, a: Float32Array) => s.map((x, i) => x + a[i]!);
+ * const episode = {
+ *   observations: [new Float32Array([0]), new Float32Array([1]), new Float32Array([2])],
+ *   actions: [1, 1],
+ * };
+ * openLoopErrors(predict, [episode], { horizons: [1, 2] }); // errors 0 at both horizons
+ * ```
  */
 export function openLoopErrors(
   predict: StepPredictor,
@@ -58,7 +84,7 @@ export function openLoopErrors(
     actions: readonly (number | number[])[];
   }[],
   options: OpenLoopOptions = {},
-): { model: string; horizon: number; error: number; episodes: number }[] {
+): { model: string; horizon: number; error: number; episodes: number; metric: OpenLoopMetric }[] {
   const { horizons = [1, 2, 5, 10, 20, 50], model = "model" } = options;
   const d = episodes[0]?.observations[0]?.length ?? 0;
   const all = episodes.flatMap((e) => e.observations);
@@ -86,12 +112,24 @@ export function openLoopErrors(
     horizon: h,
     error: Math.sqrt(sq[h]! / (counts[h]! * d)),
     episodes: counts[h]!,
+    metric: "normalized-rmse" as const,
   }));
 }
 
 /**
  * Per-transition prediction error: the Euclidean norm of (predicted - actual) next state,
  * `[batch.size]` (e.g. as priorities for a prioritized buffer).
+ *
+ * @example
+ * ```ts
+ * const batch = {
+ *   size: 2, stateDim: 1, actionDim: 1,
+ *   states: new Float32Array([0, 1]), actions: new Float32Array([1, 1]),
+ *   nextStates: new Float32Array([1, 2]), rewards: new Float32Array(2),
+ *   terminated: new Uint8Array(2), truncated: new Uint8Array(2),
+ * };
+ * predictionErrors((s) => s, batch); // Float32Array [1, 1]: "next = current" is off by 1
+ * ```
  */
 export function predictionErrors(predict: StepPredictor, batch: TransitionBatch): Float32Array {
   const { size: n, stateDim: d } = batch;

@@ -18,6 +18,18 @@ export type ModelSequences = Pick<
   "batchSize" | "length" | "stateDim" | "actionDim" | "states" | "actions" | "rewards"
 >;
 
+/**
+ * The two open-loop error metrics of the workbook, each named where it is reported:
+ * - `"state-mse"`: {@linkcode evaluateModel}'s `rolloutMse`, the mean squared error of the
+ *   predicted state after k steps, in raw state units, averaged over windows and dimensions
+ *   (so a dimension with a large scale, such as CartPole's angular velocity, dominates);
+ * - `"normalized-rmse"`: `openLoopErrors` in `lib/demos/prediction_checks.ts`, the root mean
+ *   squared error after each dimension is divided by its standard deviation in the recorded
+ *   data (dimensions weigh alike; 1 is an error as large as the data's own spread).
+ * They are not comparable with each other: plot one kind per figure.
+ */
+export type OpenLoopMetric = "state-mse" | "normalized-rmse";
+
 /** Options of {@linkcode evaluateModel}. */
 export interface EvaluateModelOptions {
   /** Longest open-loop rollout `H`; errors are reported for k = 1..H. @default {10} */
@@ -48,7 +60,10 @@ export interface ModelEvaluation {
   baselineStateMse: number;
   /** Baseline MSE per dimension, `[stateDim]`. */
   baselineStateMsePerDim: number[];
-  /** Open-loop rollout MSE after k = 1..H steps, averaged over dimensions, `[H]`. */
+  /**
+   * Open-loop rollout MSE after k = 1..H steps, raw state units, averaged over windows and
+   * dimensions, `[H]` (the `"state-mse"` {@linkcode OpenLoopMetric}).
+   */
   rolloutMse: number[];
   /** Open-loop rollout MSE per step and dimension, `[H][stateDim]`. */
   rolloutMsePerDim: number[][];
