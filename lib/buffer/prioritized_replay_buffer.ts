@@ -5,7 +5,14 @@
  */
 import { Rng } from "../rng.ts";
 import {
+  assertFiniteArray,
+  assertInRange,
+  assertNonNegativeInt,
+  assertPositiveInt,
+} from "../validate.ts";
+import {
   checkExpectedDims,
+  replaceOption,
   ReplayBuffer,
   type ReplayBufferLoadOptions,
   type ReplayBufferOptions,
@@ -46,10 +53,9 @@ export interface PrioritizedReplayBufferOptions
 /** Options of {@linkcode PrioritizedReplayBuffer.load}: settings given here override the file's. */
 export interface PrioritizedLoadOptions extends ReplayBufferLoadOptions, PrioritizationOptions {}
 
-function assertInRange(value: number, what: string, low: number, high: number): void {
-  if (!(value >= low && value <= high)) {
-    throw new RangeError(`Expected ${what} to be in [${low}, ${high}] but found ${value}`);
-  }
+/** Throws unless `value` is a number in `[0, 1]`. */
+function assertUnit(value: unknown, name: string): void {
+  assertInRange(value, name, { low: 0, high: 1, closed: true });
 }
 
 /**
@@ -71,8 +77,19 @@ function assertInRange(value: number, what: string, low: number, high: number): 
  *
  * @example
  * ```ts
- * const buffer = new PrioritizedReplayBuffer(100_000, { stateDim: 4, actionDim: 1, rng });
+ * import { Rng } from "../rng.ts";
+ *
+ * const buffer = new PrioritizedReplayBuffer(100_000, { stateDim: 4, actionDim: 1, rng: new Rng(0) });
+ * buffer.add({
+ *   state: [0, 0, 0, 0],
+ *   action: 1,
+ *   nextState: [0, 0.2, 0, -0.3],
+ *   reward: 1,
+ *   terminated: false,
+ *   truncated: false,
+ * });
  * const batch = buffer.sample(256); // batch.indices, batch.weights
+ * const tdErrors = Array.from(batch.indices, () => -0.5);
  * buffer.updatePriorities(batch.indices, tdErrors.map(Math.abs));
  * ```
  */
@@ -96,19 +113,11 @@ export class PrioritizedReplayBuffer extends ReplayBuffer {
     const betaFinal = options.betaFinal ?? 1;
     const annealSamples = options.betaAnnealSamples ?? 0;
     const epsilon = options.epsilon ?? 1e-6;
-    if (!(Number.isFinite(alpha) && alpha >= 0)) {
-      throw new RangeError(`Expected alpha to be a finite number >= 0 but found ${alpha}`);
-    }
-    assertInRange(beta, "beta", 0, 1);
-    assertInRange(betaFinal, "betaFinal", 0, 1);
-    if (!Number.isSafeInteger(annealSamples) || annealSamples < 0) {
-      throw new RangeError(
-        `Expected betaAnnealSamples to be a non-negative integer but found ${annealSamples}`,
-      );
-    }
-    if (!(Number.isFinite(epsilon) && epsilon >= 0)) {
-      throw new RangeError(`Expected epsilon to be a finite number >= 0 but found ${epsilon}`);
-    }
+    assertInRange(alpha, "alpha", { low: 0, high: Infinity });
+    assertUnit(beta, "beta");
+    assertUnit(betaFinal, "betaFinal");
+    assertNonNegativeInt(annealSamples, "betaAnnealSamples");
+    assertInRange(epsilon, "epsilon", { low: 0, high: Infinity });
     this.#tree = new SumTree(capacity);
     this.#alpha = alpha;
     this.#beta0 = beta;
@@ -136,7 +145,7 @@ export class PrioritizedReplayBuffer extends ReplayBuffer {
 
   /** Sets beta (in `[0, 1]`) for all later samples, ending any annealing schedule. */
   setBeta(beta: number): void {
-    assertInRange(beta, "beta", 0, 1);
+    assertUnit(beta, "beta");
     this.#beta0 = beta;
     this.#annealSamples = 0;
   }
@@ -177,13 +186,11 @@ export class PrioritizedReplayBuffer extends ReplayBuffer {
    * schedule by one. Only sampling with replacement is supported.
    */
   override sample(batchSize: number, options: ReplayBufferSampleOptions = {}): PrioritizedBatch {
-    if (!Number.isSafeInteger(batchSize) || batchSize <= 0) {
-      throw new RangeError(`Expected batchSize to be a positive integer but found ${batchSize}`);
-    }
+    assertPositiveInt(batchSize, "batchSize");
     if (this.size === 0) {
       throw new RangeError("Expected a non-empty buffer to sample from but found size 0");
     }
-    if (options.replace === false) {
+    if (!replaceOption(options)) {
       throw new TypeError("Expected replace to be true: prioritized sampling is with replacement");
     }
     const tree = this.#tree;
@@ -215,8 +222,10 @@ export class PrioritizedReplayBuffer extends ReplayBuffer {
    * model's per-transition loss. Checks everything before changing anything.
    */
   updatePriorities(indices: ArrayLike<number>, priorities: ArrayLike<number>): void {
+    assertFiniteArray(indices, "indices");
+    assertFiniteArray(priorities, "priorities");
     if (indices.length !== priorities.length) {
-      throw new RangeError(
+      throw new TypeError(
         `Expected as many priorities as indices (${indices.length}) but found ${priorities.length}`,
       );
     }
@@ -275,6 +284,7 @@ export class PrioritizedReplayBuffer extends ReplayBuffer {
       stateDim: fields.stateDim,
       actionDim: fields.actionDim,
       rng: options.rng ?? new Rng(0),
+      actionSpace: options.actionSpace,
       alpha: fromFile("alpha"),
       beta: fromFile("beta"),
       betaFinal: fromFile("betaFinal"),

@@ -7,6 +7,14 @@
 import { dirname } from "node:path";
 import { Rng } from "../rng.ts";
 import {
+  assertFinite,
+  assertFiniteArray,
+  assertIndex,
+  assertInRange,
+  assertPositiveInt,
+  describeValue,
+} from "../validate.ts";
+import {
   type Snapshot,
   type SnapshotFields,
   snapshotFromBytes,
@@ -15,7 +23,7 @@ import {
   snapshotToJson,
 } from "./serialization.ts";
 import type { ReplayBufferJson } from "./serialization.ts";
-import type { SampledBatch, SequenceBatch, TransitionBatch } from "./types.ts";
+import type { BufferActionSpace, SampledBatch, SequenceBatch, TransitionBatch } from "./types.ts";
 
 export type { ReplayBufferJson } from "./serialization.ts";
 
@@ -43,6 +51,14 @@ export interface ReplayBufferOptions {
   actionDim: number;
   /** The stream that sampling and the default split draw from. */
   rng: Rng;
+  /**
+   * The env's action space (`env.actionSpace` fits). With a `Discrete(n)` space every stored
+   * action must be an integer index in `[0, n)` and `actionDim` must be 1; a Box space (or
+   * none) only requires finite actions (planners may propose values outside the box, which
+   * the env clips).
+   * @default {undefined}
+   */
+  actionSpace?: BufferActionSpace;
 }
 
 /** Options of {@linkcode ReplayBuffer.sample}. */
@@ -62,6 +78,9 @@ export interface ReplayBufferLoadOptions {
   stateDim?: number;
   /** When given, loading fails unless the data has this action dimension. */
   actionDim?: number;
+  /** The loaded buffer's action space (see {@linkcode ReplayBufferOptions.actionSpace}); its
+   * stored actions are checked against it. @default {undefined} */
+  actionSpace?: BufferActionSpace;
 }
 
 /** The two parts of {@linkcode ReplayBuffer.split}. */
@@ -70,20 +89,11 @@ export interface TransitionSplit {
   validation: TransitionBatch;
 }
 
-/** Throws a `RangeError` unless `value` is a positive safe integer. */
-function assertPositiveInteger(value: number, what: string): void {
-  if (!Number.isSafeInteger(value) || value <= 0) {
-    throw new RangeError(`Expected ${what} to be a positive integer but found ${value}`);
-  }
-}
-
-/** Throws unless `value` is a number that stays finite in float32. */
-function assertFinite(value: unknown, what: string): asserts value is number {
-  if (typeof value !== "number") {
-    throw new TypeError(`Expected ${what} to be a number but found ${typeof value}`);
-  }
+/** Throws unless `value` is a finite number that stays finite when stored as float32. */
+function assertFloat32(value: unknown, what: string): asserts value is number {
+  assertFinite(value, what);
   if (!Number.isFinite(Math.fround(value))) {
-    throw new RangeError(`Expected ${what} to be a finite number (in float32) but found ${value}`);
+    throw new RangeError(`Expected ${what} to be finite in float32 but found ${value}`);
   }
 }
 
@@ -91,7 +101,7 @@ function assertFinite(value: unknown, what: string): asserts value is number {
 function flagOf(value: unknown, what: string): number {
   if (value === true || value === 1) return 1;
   if (value === false || value === 0) return 0;
-  throw new TypeError(`Expected ${what} to be a boolean but found ${String(value)}`);
+  throw new TypeError(`Expected ${what} to be a boolean but found ${describeValue(value)}`);
 }
 
 /** Copies a checked vector of length `dim` into `out` at `offset`. */
@@ -104,22 +114,17 @@ function writeVector(
 ): void {
   if (typeof vector === "number") {
     if (dim !== 1) {
-      throw new RangeError(`Expected ${what} to have length ${dim} but found a single number`);
+      throw new TypeError(`Expected ${what} to have length ${dim} but found a single number`);
     }
-    assertFinite(vector, what);
+    assertFloat32(vector, what);
     out[offset] = vector;
     return;
   }
-  if (vector === null || typeof vector !== "object" || typeof vector.length !== "number") {
-    throw new TypeError(`Expected ${what} to be an array of numbers but found ${String(vector)}`);
-  }
-  if (vector.length !== dim) {
-    throw new RangeError(`Expected ${what} to have length ${dim} but found ${vector.length}`);
-  }
+  assertFiniteArray(vector, what, dim);
   for (let i = 0; i < dim; i++) {
-    const value = vector[i];
-    assertFinite(value, `${what}[${i}]`);
+    const value = vector[i]!;
     out[offset + i] = value;
+    if (!Number.isFinite(out[offset + i]!)) assertFloat32(value, `${what}[${i}]`); // throws
   }
 }
 
@@ -152,7 +157,17 @@ function allocateBatch(size: number, stateDim: number, actionDim: number): Trans
  *
  * @example
  * ```ts
- * const buffer = new ReplayBuffer(100_000, { stateDim: 4, actionDim: 1, rng: root.stream("buffer") });
+ * import { Rng } from "../rng.ts";
+ *
+ * const root = new Rng(0);
+ * const buffer = new ReplayBuffer(100_000, {
+ *   stateDim: 4,
+ *   actionDim: 1,
+ *   rng: root.stream("buffer"),
+ *   actionSpace: { kind: "discrete", n: 2 }, // optional: CartPole's Discrete(2)
+ * });
+ * const state = [0, 0, 0.01, 0];
+ * const nextState = [0, 0.2, 0.01, -0.3];
  * buffer.add({ state, action: 1, nextState, reward: 1, terminated: false, truncated: false });
  * const batch = buffer.sample(256); // batch.states is [256 * 4]
  * ```
@@ -162,6 +177,8 @@ export class ReplayBuffer {
   #stateDim: number;
   #actionDim: number;
   #rng: Rng;
+  /** `n` of a Discrete action space, else undefined (actions only need to be finite). */
+  #discreteActions: number | undefined;
   #states: Float32Array;
   #actions: Float32Array;
   #nextStates: Float32Array;
@@ -181,15 +198,16 @@ export class ReplayBuffer {
    * @param options dimensions and the sampling stream.
    */
   constructor(capacity: number, options: ReplayBufferOptions) {
-    assertPositiveInteger(capacity, "capacity");
+    assertPositiveInt(capacity, "capacity");
     if (options === null || typeof options !== "object") {
       throw new TypeError("Expected options { stateDim, actionDim, rng } but found none");
     }
-    assertPositiveInteger(options.stateDim, "stateDim");
-    assertPositiveInteger(options.actionDim, "actionDim");
+    assertPositiveInt(options.stateDim, "stateDim");
+    assertPositiveInt(options.actionDim, "actionDim");
     if (!(options.rng instanceof Rng)) {
-      throw new TypeError(`Expected rng to be an Rng but found ${String(options.rng)}`);
+      throw new TypeError(`Expected rng to be an Rng but found ${describeValue(options.rng)}`);
     }
+    this.#discreteActions = discreteActionsOf(options.actionSpace, options.actionDim);
     this.#capacity = capacity;
     this.#stateDim = options.stateDim;
     this.#actionDim = options.actionDim;
@@ -234,6 +252,15 @@ export class ReplayBuffer {
   }
 
   /**
+   * The action space stored actions are checked against: `Discrete(n)` when one was given,
+   * else undefined (only finiteness is checked).
+   */
+  get actionSpace(): BufferActionSpace | undefined {
+    const n = this.#discreteActions;
+    return n === undefined ? undefined : { kind: "discrete", n };
+  }
+
+  /**
    * The number of episodes with at least one stored transition: the ended ones (a
    * `terminated` or `truncated` step) plus one for the episode still running, if the newest
    * transition did not end it. An episode whose start was overwritten still counts. O(size).
@@ -251,12 +278,13 @@ export class ReplayBuffer {
 
   /**
    * Stores one transition, overwriting the oldest when full, and returns its slot.
-   * Throws a `TypeError`/`RangeError` on wrong lengths, non-numbers, NaN or infinite values
-   * (also values that overflow float32) and non-boolean flags; nothing is stored then.
+   * Throws a `TypeError` on wrong lengths, non-numbers and non-boolean flags, a `RangeError`
+   * on NaN or infinite values (also values that overflow float32) and on a Discrete action
+   * outside the buffer's `actionSpace`; nothing is stored then.
    */
   add(transition: Transition): number {
     if (transition === null || typeof transition !== "object") {
-      throw new TypeError(`Expected a transition object but found ${String(transition)}`);
+      throw new TypeError(`Expected a transition object but found ${describeValue(transition)}`);
     }
     const slot = this.#writePosition;
     const s = this.#stateDim;
@@ -266,7 +294,11 @@ export class ReplayBuffer {
     writeVector(scratch, 0, transition.state, s, "state");
     writeVector(scratch, s, transition.nextState, s, "nextState");
     writeVector(scratch, 2 * s, transition.action, a, "action");
-    assertFinite(transition.reward, "reward");
+    if (this.#discreteActions !== undefined) {
+      const action = transition.action;
+      assertIndex(typeof action === "number" ? action : action[0], "action", this.#discreteActions);
+    }
+    assertFloat32(transition.reward, "reward");
     const terminated = flagOf(transition.terminated, "terminated");
     const truncated = flagOf(transition.truncated, "truncated");
     this.#states.set(scratch.subarray(0, s), slot * s);
@@ -280,8 +312,10 @@ export class ReplayBuffer {
   }
 
   /**
-   * Stores a batch in order (as `size` calls of `add`, but checked up front and copied in
-   * blocks). If the batch is larger than `capacity`, only its last `capacity` rows remain.
+   * Stores a batch in order (as `size` calls of `add`, but checked up front, one pass per
+   * array, and copied in blocks). If the batch is larger than `capacity`, only its last
+   * `capacity` rows remain. Throws as `add` does (naming the field and row, e.g.
+   * `Expected batch.rewards[3] to be finite but found NaN`); nothing is stored then.
    */
   addBatch(batch: TransitionBatch): void {
     this.#checkBatch(batch);
@@ -313,7 +347,7 @@ export class ReplayBuffer {
    */
   sample(batchSize: number, options: ReplayBufferSampleOptions = {}): SampledBatch {
     this.#checkSampleSize(batchSize);
-    const replace = options.replace ?? true;
+    const replace = replaceOption(options);
     const indices = new Int32Array(batchSize);
     if (replace) {
       for (let i = 0; i < batchSize; i++) indices[i] = this.#rng.int(this.#size);
@@ -339,6 +373,7 @@ export class ReplayBuffer {
    * The transitions in the given slots (each an integer in `[0, size)`), in that order.
    */
   gather(indices: ArrayLike<number>): SampledBatch {
+    assertFiniteArray(indices, "indices");
     const n = indices.length;
     const slots = new Int32Array(n);
     for (let i = 0; i < n; i++) {
@@ -361,7 +396,7 @@ export class ReplayBuffer {
    * from. O(size) after a change, then cached.
    */
   countSequences(length: number): number {
-    assertPositiveInteger(length, "length");
+    assertPositiveInt(length, "length");
     return this.#windowStarts(length).length;
   }
 
@@ -376,8 +411,8 @@ export class ReplayBuffer {
    * @param length steps per window, a positive integer.
    */
   sampleSequences(batchSize: number, length: number): SequenceBatch {
-    assertPositiveInteger(batchSize, "batchSize");
-    assertPositiveInteger(length, "length");
+    assertPositiveInt(batchSize, "batchSize");
+    assertPositiveInt(length, "length");
     const starts = this.#windowStarts(length);
     if (starts.length === 0) {
       throw new RangeError(
@@ -447,13 +482,9 @@ export class ReplayBuffer {
    * @param rng the stream to draw the partition from. @default {the buffer's stream}
    */
   split(validationFraction: number, rng: Rng = this.#rng): TransitionSplit {
-    if (!(validationFraction >= 0 && validationFraction < 1)) {
-      throw new RangeError(
-        `Expected validationFraction to be in [0, 1) but found ${validationFraction}`,
-      );
-    }
+    assertInRange(validationFraction, "validationFraction", { low: 0, high: 1 });
     if (!(rng instanceof Rng)) {
-      throw new TypeError(`Expected rng to be an Rng but found ${String(rng)}`);
+      throw new TypeError(`Expected rng to be an Rng but found ${describeValue(rng)}`);
     }
     const n = this.#size;
     let validationCount = Math.round(n * validationFraction);
@@ -544,6 +575,7 @@ export class ReplayBuffer {
       stateDim,
       actionDim,
       rng: options.rng ?? new Rng(0),
+      actionSpace: options.actionSpace,
     });
     buffer.restore(snapshot, source);
     return buffer;
@@ -610,6 +642,10 @@ export class ReplayBuffer {
     for (const name of ["terminated", "truncated"]) {
       if (!flags[name]!.every((flag) => flag <= 1)) throw bad(`array ${name} is not 0/1`);
     }
+    const n = this.#discreteActions;
+    if (n !== undefined && !floats.actions!.every((a) => Number.isInteger(a) && a >= 0 && a < n)) {
+      throw bad(`array actions holds values outside the action space Discrete(${n})`);
+    }
     this.#states.set(floats.states!);
     this.#actions.set(floats.actions!);
     this.#nextStates.set(floats.nextStates!);
@@ -632,7 +668,7 @@ export class ReplayBuffer {
   }
 
   #checkSampleSize(batchSize: number): void {
-    assertPositiveInteger(batchSize, "batchSize");
+    assertPositiveInt(batchSize, "batchSize");
     if (this.#size === 0) {
       throw new RangeError("Expected a non-empty buffer to sample from but found size 0");
     }
@@ -696,14 +732,14 @@ export class ReplayBuffer {
 
   #checkBatch(batch: TransitionBatch): void {
     if (batch === null || typeof batch !== "object") {
-      throw new TypeError(`Expected a TransitionBatch but found ${String(batch)}`);
+      throw new TypeError(`Expected a TransitionBatch but found ${describeValue(batch)}`);
     }
     const n = batch.size;
     if (!Number.isSafeInteger(n) || n < 0) {
       throw new RangeError(`Expected batch.size to be a non-negative integer but found ${n}`);
     }
     if (batch.stateDim !== this.#stateDim || batch.actionDim !== this.#actionDim) {
-      throw new RangeError(
+      throw new TypeError(
         `Expected a batch with stateDim ${this.#stateDim} and actionDim ${this.#actionDim} ` +
           `but found ${batch.stateDim} and ${batch.actionDim}`,
       );
@@ -719,23 +755,19 @@ export class ReplayBuffer {
     for (const [name, type, length] of fields) {
       const array = batch[name];
       if (!(array instanceof type)) {
-        throw new TypeError(`Expected batch.${name} to be a ${type.name}`);
-      }
-      if ((array as ArrayLike<number>).length !== length) {
-        throw new RangeError(
-          `Expected batch.${name} to have length ${length} but found ${
-            (array as ArrayLike<number>).length
-          }`,
+        throw new TypeError(
+          `Expected batch.${name} to be a ${type.name} but found ${describeValue(array)}`,
         );
       }
+      assertFiniteArray(array, `batch.${name}`, length);
     }
-    for (const name of ["states", "actions", "nextStates", "rewards"] as const) {
-      const array = batch[name];
-      for (let i = 0; i < array.length; i++) {
-        if (!Number.isFinite(array[i])) {
-          throw new RangeError(
-            `Expected batch.${name}[${i}] to be a finite number but found ${array[i]}`,
-          );
+    const discrete = this.#discreteActions;
+    if (discrete !== undefined) {
+      const actions = batch.actions;
+      for (let i = 0; i < actions.length; i++) {
+        const a = actions[i]!;
+        if (!(Number.isInteger(a) && a >= 0 && a < discrete)) {
+          assertIndex(a, `batch.actions[${i}]`, discrete); // throws with the message
         }
       }
     }
@@ -748,6 +780,46 @@ export class ReplayBuffer {
       }
     }
   }
+}
+
+/** `n` of a Discrete action space (checked against `actionDim`), else undefined. */
+function discreteActionsOf(
+  space: BufferActionSpace | undefined,
+  actionDim: number,
+): number | undefined {
+  if (space === undefined) return undefined;
+  if (space === null || typeof space !== "object") {
+    throw new TypeError(`Expected actionSpace to be a space but found ${describeValue(space)}`);
+  }
+  if (space.kind === "box") return undefined;
+  if (space.kind !== "discrete") {
+    throw new TypeError(
+      `Expected actionSpace.kind to be discrete or box but found ${
+        describeValue((space as { kind?: unknown }).kind)
+      }`,
+    );
+  }
+  assertPositiveInt(space.n, "actionSpace.n");
+  if (actionDim !== 1) {
+    throw new TypeError(
+      `Expected actionDim to be 1 for a Discrete action space but found ${actionDim}`,
+    );
+  }
+  return space.n;
+}
+
+/** The `replace` option of `sample`, checked. */
+export function replaceOption(options: ReplayBufferSampleOptions): boolean {
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(
+      `Expected sample options to be an object but found ${describeValue(options)}`,
+    );
+  }
+  const replace = options.replace ?? true;
+  if (typeof replace !== "boolean") {
+    throw new TypeError(`Expected replace to be a boolean but found ${describeValue(replace)}`);
+  }
+  return replace;
 }
 
 /** Throws when the loaded fields contradict the caller's expected dimensions. */

@@ -10,8 +10,16 @@
  *               each padded with zeros to a multiple of 8 bytes
  * ```
  * The header carries the buffer's fields, every array's name, dtype and length, and an FNV-1a
- * checksum of the array bytes, so a truncated or altered file is detected on load. The JSON
- * form is the same header with each array's bytes in base64 under `data`.
+ * checksum that covers the header itself and the array bytes, so a truncated file, an altered
+ * array byte or a changed digit in the header (a capacity, a prioritisation setting) is
+ * detected on load. The JSON form is the same header with each array's bytes in base64 under
+ * `data`.
+ *
+ * Checksum (version 2): FNV-1a (32-bit) over the UTF-8 bytes of the header's canonical JSON
+ * (every field but `checksum`, array entries without `data`, object keys sorted, no
+ * spaces), followed by each array's bytes in header order. Version 1 files (written before
+ * the header was covered: their checksum covers the arrays only) still load, with only their
+ * arrays checked.
  *
  * @module
  */
@@ -19,8 +27,10 @@ import { Buffer } from "node:buffer";
 
 /** The format tag in every header. */
 export const FORMAT = "mbrl-replay-buffer";
-/** The format version this code writes and reads. */
-export const VERSION = 1;
+/** The format version this code writes (it also reads version 1). */
+export const VERSION = 2;
+/** Versions this code reads: 1 (checksum over the arrays only) and 2 (header and arrays). */
+const READABLE_VERSIONS: readonly number[] = [1, 2];
 const MAGIC = "MBRLBUF1";
 
 /** Element types an array may have in a snapshot. */
@@ -92,6 +102,36 @@ function checksumOf(parts: Uint8Array[]): string {
   return (hash >>> 0).toString(16).padStart(8, "0");
 }
 
+/** JSON with object keys sorted at every level (arrays keep their order), no spaces. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (isRecord(value)) {
+    const keys = Object.keys(value).filter((key) => value[key] !== undefined).sort();
+    return `{${
+      keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(value[key])}`).join(",")
+    }}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** The header's bytes the version-2 checksum covers: all but `checksum` and arrays' `data`. */
+function headerDigestBytes(header: Omit<ReplayBufferJson, "checksum">): Uint8Array {
+  const { checksum: _checksum, ...rest } = header as ReplayBufferJson;
+  const arrays = rest.arrays.map(({ name, dtype, length }) => ({ name, dtype, length }));
+  return new TextEncoder().encode(canonicalJson({ ...rest, arrays }));
+}
+
+/** The checksum `header` should carry for `arrays`, by the rule of `header.version`. */
+function expectedChecksum(
+  header: Omit<ReplayBufferJson, "checksum">,
+  arrays: SnapshotArray[],
+): string {
+  const parts = arrays.map(bytesOf);
+  return header.version === 1
+    ? checksumOf(parts)
+    : checksumOf([headerDigestBytes(header), ...parts]);
+}
+
 function corrupt(source: string, why: string): Error {
   return new Error(`Corrupt or incompatible replay buffer ${source}: ${why}`);
 }
@@ -102,7 +142,8 @@ function headerOf(snapshot: Snapshot): ReplayBufferJson {
     dtype: dtypeOf(array),
     length: array.length,
   }));
-  const checksum = checksumOf(Object.values(snapshot.arrays).map(bytesOf));
+  const header = { format: FORMAT, version: VERSION, ...snapshot.fields, arrays };
+  const checksum = expectedChecksum(header, Object.values(snapshot.arrays));
   return { format: FORMAT, version: VERSION, ...snapshot.fields, checksum, arrays };
 }
 
@@ -153,8 +194,13 @@ function parseHeader(value: unknown, source: string): ReplayBufferJson {
   if (value.format !== FORMAT) {
     throw corrupt(source, `expected format "${FORMAT}" but found ${JSON.stringify(value.format)}`);
   }
-  if (value.version !== VERSION) {
-    throw corrupt(source, `expected version ${VERSION} but found ${JSON.stringify(value.version)}`);
+  if (!READABLE_VERSIONS.includes(value.version as number)) {
+    throw corrupt(
+      source,
+      `expected version ${READABLE_VERSIONS.join(" or ")} but found ${
+        JSON.stringify(value.version)
+      }`,
+    );
   }
   for (const key of ["capacity", "stateDim", "actionDim", "size", "writePosition"]) {
     const field = value[key];
@@ -179,9 +225,13 @@ function parseHeader(value: unknown, source: string): ReplayBufferJson {
 }
 
 function finish(header: ReplayBufferJson, arrays: Record<string, SnapshotArray>, source: string) {
-  const checksum = checksumOf(Object.values(arrays).map(bytesOf));
+  const checksum = expectedChecksum(header, Object.values(arrays));
   if (checksum !== header.checksum) {
-    throw corrupt(source, `checksum ${checksum} does not match the header's ${header.checksum}`);
+    const covered = header.version === 1 ? "the arrays were" : "the header or the arrays were";
+    throw corrupt(
+      source,
+      `checksum ${checksum} does not match the header's ${header.checksum} (${covered} changed)`,
+    );
   }
   const { format: _format, version: _version, checksum: _checksum, arrays: _arrays, ...fields } =
     header;

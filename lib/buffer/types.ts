@@ -5,6 +5,15 @@
  */
 
 /**
+ * The part of an env's action space a buffer checks stored actions against: `Discrete(n)`
+ * indices must lie in `[0, n)`; Box actions only need to be finite. An env's `actionSpace`
+ * (`lib/envs/types.ts`'s `Space`) is one of these.
+ */
+export type BufferActionSpace =
+  | { readonly kind: "discrete"; readonly n: number }
+  | { readonly kind: "box" };
+
+/**
  * `size` transitions in row-major typed arrays.
  * `states`/`nextStates` are `[size * stateDim]`, `actions` `[size * actionDim]`,
  * `rewards`/`terminated`/`truncated` `[size]` (flags are 0 or 1).

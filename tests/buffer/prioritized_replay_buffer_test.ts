@@ -168,7 +168,8 @@ Deno.test("prioritized buffer rejects bad settings, priorities and indices", () 
   assertThrows(() => buffer.updatePriorities([2], [1]), RangeError, "indices[0]");
   assertThrows(() => buffer.updatePriorities([0, -1], [1, 1]), RangeError, "indices[1]");
   assertThrows(() => buffer.updatePriorities([0.5], [1]), RangeError, "indices[0]");
-  assertThrows(() => buffer.updatePriorities([0, 1], [1]), RangeError, "as many priorities");
+  assertThrows(() => buffer.updatePriorities([0, 1], [1]), TypeError, "as many priorities");
+  assertThrows(() => buffer.sample(2, { replace: 1 } as never), TypeError, "replace");
   assertThrows(() => buffer.setBeta(-0.1), RangeError, "beta");
   assertThrows(() => buffer.priority(3), RangeError, "slot");
   // A rejected update changes nothing, not even its valid entries.

@@ -306,13 +306,16 @@ Deno.test("bad transitions are rejected and leave the buffer unchanged", () => {
   buffer.add(good);
   const before = buffer.all();
   const cases: [Record<string, unknown>, ErrorConstructor | RangeErrorConstructor, string][] = [
-    [{ state: [0, 1, 2] }, RangeError, "state to have length 2"],
-    [{ nextState: [1] }, RangeError, "nextState to have length 2"],
-    [{ action: [0, 1] }, RangeError, "action to have length 1"],
-    [{ reward: Number.NaN }, RangeError, "reward to be a finite number"],
+    [{ state: [0, 1, 2] }, TypeError, "state to have length 2"],
+    [{ nextState: [1] }, TypeError, "nextState to have length 2"],
+    [{ action: [0, 1] }, TypeError, "action to have length 1"],
+    [{ reward: Number.NaN }, RangeError, "Expected reward to be finite but found NaN"],
     [{ reward: Infinity }, RangeError, "reward"],
     [{ reward: 1e39 }, RangeError, "in float32"],
-    [{ reward: "1" }, TypeError, "reward to be a number"],
+    [{ reward: "1" }, TypeError, 'reward to be a finite number but found "1"'],
+    [{ state: [0, 1e39] }, RangeError, "state[1] to be finite in float32"],
+    [{ state: [0, "1"] }, TypeError, "state[1]"],
+    [{ action: 1e39 }, RangeError, "action to be finite in float32"],
     [{ state: [0, Number.NaN] }, RangeError, "state[1]"],
     [{ nextState: [-Infinity, 0] }, RangeError, "nextState[0]"],
     [{ action: [Number.NaN] }, RangeError, "action[0]"],
@@ -324,7 +327,7 @@ Deno.test("bad transitions are rejected and leave the buffer unchanged", () => {
   for (const [change, type, message] of cases) {
     assertThrows(() => buffer.add({ ...good, ...change } as never), type, message);
   }
-  assertThrows(() => makeBuffer(4, 0, 2, 2).add({ ...good, action: 1 }), RangeError, "action");
+  assertThrows(() => makeBuffer(4, 0, 2, 2).add({ ...good, action: 1 }), TypeError, "action");
   assertEquals(buffer.size, 1);
   assertEquals(buffer.all(), before);
 });
@@ -334,7 +337,7 @@ Deno.test("bad batches and sample arguments are rejected", () => {
   const source = makeBuffer(8);
   for (let id = 0; id < 3; id++) source.add(makeTransition(id));
   const batch = source.all();
-  assertThrows(() => makeBuffer(8, 0, 2, 2).addBatch(batch), RangeError, "stateDim 2");
+  assertThrows(() => makeBuffer(8, 0, 2, 2).addBatch(batch), TypeError, "stateDim 2");
   assertThrows(
     () => buffer.addBatch({ ...batch, rewards: Float32Array.of(0, Number.NaN, 0) }),
     RangeError,
@@ -342,7 +345,7 @@ Deno.test("bad batches and sample arguments are rejected", () => {
   );
   assertThrows(
     () => buffer.addBatch({ ...batch, states: new Float32Array(8) }),
-    RangeError,
+    TypeError,
     "batch.states to have length 9",
   );
   assertThrows(
@@ -365,4 +368,96 @@ Deno.test("bad batches and sample arguments are rejected", () => {
   assertThrows(() => buffer.gather([-1]), RangeError);
   assertAlmostEquals(buffer.gather([2]).rewards[0]!, 1);
   assert(buffer.sample(50).indices.every((slot) => slot < 3));
+  assertThrows(() => buffer.gather("01" as never), TypeError, "indices");
+  assertThrows(() => buffer.gather([NaN]), RangeError, "indices[0]");
+  assertThrows(() => buffer.sample(2, { replace: "no" } as never), TypeError, "replace");
+  assertThrows(() => buffer.sample(2, null as never), TypeError, "sample options");
+  assertThrows(() => buffer.sample("2" as never), TypeError, "batchSize");
+  assertThrows(() => buffer.sampleSequences(2, NaN), RangeError, "length");
+  assertThrows(() => buffer.split(NaN), RangeError, "validationFraction");
+  assertThrows(() => buffer.split(1), RangeError, "Expected validationFraction to be in [0, 1)");
+});
+
+Deno.test("a buffer given a Discrete action space refuses out-of-range actions", () => {
+  const rng = new Rng(0);
+  const buffer = new ReplayBuffer(8, {
+    stateDim: 2,
+    actionDim: 1,
+    rng,
+    actionSpace: { kind: "discrete", n: 2 },
+  });
+  assertEquals(buffer.actionSpace, { kind: "discrete", n: 2 });
+  const good = {
+    state: [0, 1],
+    action: 1,
+    nextState: [1, 2],
+    reward: 1,
+    terminated: 0,
+    truncated: 0,
+  };
+  buffer.add(good);
+  buffer.add({ ...good, action: [0] });
+  assertThrows(
+    () => buffer.add({ ...good, action: 2 }),
+    RangeError,
+    "Expected action to be an integer in [0, 2) but found 2",
+  );
+  assertThrows(() => buffer.add({ ...good, action: [0.5] }), RangeError, "action");
+  assertThrows(() => buffer.add({ ...good, action: -1 }), RangeError, "action");
+  const batch = buffer.all();
+  assertThrows(
+    () => buffer.addBatch({ ...batch, actions: Float32Array.of(1, 3) }),
+    RangeError,
+    "Expected batch.actions[1] to be an integer in [0, 2) but found 3",
+  );
+  assertEquals(buffer.size, 2);
+  // Loading with the space checks what the file holds.
+  const plain = new ReplayBuffer(4, { stateDim: 2, actionDim: 1, rng });
+  plain.add({ ...good, action: 5 });
+  assertThrows(
+    () => ReplayBuffer.fromJSON(plain.toJSON(), { actionSpace: { kind: "discrete", n: 2 } }),
+    Error,
+    "outside the action space Discrete(2)",
+  );
+  assertEquals(
+    ReplayBuffer.fromJSON(buffer.toJSON(), { actionSpace: { kind: "discrete", n: 2 } }).size,
+    2,
+  );
+  // A Box space (an env's own actionSpace fits) only needs finite actions.
+  const box = new ReplayBuffer(4, {
+    stateDim: 2,
+    actionDim: 1,
+    rng,
+    actionSpace: { kind: "box", low: [-2], high: [2], shape: [1] } as never,
+  });
+  box.add({ ...good, action: 5 });
+  assertEquals(box.actionSpace, undefined);
+  assertThrows(
+    () =>
+      new ReplayBuffer(4, {
+        stateDim: 2,
+        actionDim: 2,
+        rng,
+        actionSpace: { kind: "discrete", n: 2 },
+      }),
+    TypeError,
+    "actionDim to be 1",
+  );
+  assertThrows(
+    () =>
+      new ReplayBuffer(4, {
+        stateDim: 2,
+        actionDim: 1,
+        rng,
+        actionSpace: { kind: "discrete", n: 0 },
+      }),
+    RangeError,
+    "actionSpace.n",
+  );
+  assertThrows(
+    () =>
+      new ReplayBuffer(4, { stateDim: 2, actionDim: 1, rng, actionSpace: { kind: "x" } as never }),
+    TypeError,
+    "actionSpace.kind",
+  );
 });

@@ -2,7 +2,11 @@ import { assert, assertEquals, assertInstanceOf, assertRejects, assertThrows } f
 import { join } from "node:path";
 import { PrioritizedReplayBuffer, ReplayBuffer } from "../../lib/buffer/mod.ts";
 import { Rng } from "../../lib/rng.ts";
-import { snapshotToJson } from "../../lib/buffer/serialization.ts";
+import {
+  snapshotFromJson,
+  snapshotToBytes,
+  snapshotToJson,
+} from "../../lib/buffer/serialization.ts";
 import { makeTransition } from "./helpers.ts";
 
 /** A wrapped buffer with awkward float values and both kinds of episode end. */
@@ -137,32 +141,120 @@ Deno.test("corrupt, truncated or mismatched files fail with a clear error", asyn
   });
 });
 
+/** The JSON of `filledBuffer()` with `fields` changed and a valid checksum (a forged file). */
+function forged(fields: Record<string, unknown>) {
+  const snapshot = snapshotFromJson(filledBuffer().toJSON());
+  return snapshotToJson({ ...snapshot, fields: { ...snapshot.fields, ...fields } });
+}
+
+/** FNV-1a (32-bit) of byte arrays, as the format defines it (written out here independently). */
+function fnv1a(parts: Uint8Array[]): string {
+  let hash = 0x811c9dc5;
+  for (const part of parts) {
+    for (const byte of part) hash = Math.imul(hash ^ byte, 0x01000193);
+  }
+  return (hash >>> 0).toString(16).padStart(8, "0");
+}
+
+Deno.test("the checksum covers the header: a changed digit there is rejected", async () => {
+  const json = filledBuffer().toJSON();
+  assertEquals(json.version, 2);
+  for (const change of [{ capacity: 38 }, { size: 36, writePosition: 36 }, { stateDim: 4 }]) {
+    assertThrows(
+      () => ReplayBuffer.fromJSON({ ...json, ...change }),
+      Error,
+      "(the header or the arrays were changed)",
+    );
+  }
+  const prioritized = new PrioritizedReplayBuffer(8, {
+    stateDim: 3,
+    actionDim: 2,
+    rng: new Rng(0),
+  });
+  prioritized.add(makeTransition(0));
+  const pjson = prioritized.toJSON();
+  assertThrows(() => PrioritizedReplayBuffer.fromJSON({ ...pjson, alpha: 0.7 }), Error, "checksum");
+  await withTempDir(async (dir) => {
+    const path = join(dir, "buffer.bin");
+    await filledBuffer().save(path);
+    const bytes = await Deno.readFile(path);
+    const text = new TextDecoder().decode(bytes.subarray(0, 400));
+    const at = text.indexOf('"capacity":37') + '"capacity":3'.length;
+    assert(at > 20);
+    const edited = bytes.slice();
+    edited[at] = "8".charCodeAt(0); // capacity 37 -> 38, same length, valid JSON
+    Deno.writeFileSync(path, edited);
+    await assertRejects(
+      () => ReplayBuffer.load(path),
+      Error,
+      `Corrupt or incompatible replay buffer ${path}: checksum`,
+    );
+  });
+});
+
+Deno.test("version 1 files (checksum over the arrays only) still load", async () => {
+  const buffer = filledBuffer();
+  const json = buffer.toJSON();
+  const arrays = snapshotFromJson(json).arrays;
+  const bytesOf = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  const v1 = {
+    ...json,
+    version: 1,
+    checksum: fnv1a(json.arrays.map((e) => bytesOf(arrays[e.name]!))),
+  };
+  assertEquals(ReplayBuffer.fromJSON(v1).all(), buffer.all());
+  assertThrows(() => ReplayBuffer.fromJSON({ ...v1, checksum: json.checksum }), Error, "checksum");
+  await withTempDir(async (dir) => {
+    // A v1 binary file: same layout, header with version 1 and the arrays-only checksum.
+    const path = join(dir, "v1.bin");
+    const snapshot = snapshotFromJson(json);
+    const v2 = snapshotToBytes(snapshot);
+    const length = new DataView(v2.buffer).getUint32(8, true);
+    const header = JSON.parse(new TextDecoder().decode(v2.subarray(12, 12 + length)));
+    const v1Header = new TextEncoder().encode(
+      JSON.stringify({ ...header, version: 1, checksum: v1.checksum }),
+    );
+    const pad8 = (n: number) => Math.ceil(n / 8) * 8;
+    const body = v2.subarray(pad8(12 + length));
+    const file = new Uint8Array(pad8(12 + v1Header.length) + body.length);
+    file.set(v2.subarray(0, 8), 0);
+    new DataView(file.buffer).setUint32(8, v1Header.length, true);
+    file.set(v1Header, 12);
+    file.set(body, pad8(12 + v1Header.length));
+    Deno.writeFileSync(path, file);
+    assertEquals((await ReplayBuffer.load(path)).all(), buffer.all());
+  });
+});
+
 Deno.test("corrupt or inconsistent JSON fails with a clear error", () => {
   const json = filledBuffer().toJSON();
   assertThrows(() => ReplayBuffer.fromJSON("{not json"), Error, "not valid JSON");
   assertThrows(() => ReplayBuffer.fromJSON({ ...json, format: "other" } as never), Error, "format");
-  assertThrows(() => ReplayBuffer.fromJSON({ ...json, version: 2 }), Error, "version");
+  assertThrows(() => ReplayBuffer.fromJSON({ ...json, version: 3 }), Error, "version");
+  // Forged headers (valid checksum) with contents that cannot be right are still rejected.
   assertThrows(
-    () => ReplayBuffer.fromJSON({ ...json, size: 36, writePosition: 36 }),
+    () => ReplayBuffer.fromJSON(forged({ size: 36, writePosition: 36 })),
     Error,
     "array states",
   );
-  assertThrows(() => ReplayBuffer.fromJSON({ ...json, size: 40 }), Error, "exceeds capacity");
-  assertThrows(
-    () => ReplayBuffer.fromJSON({ ...json, writePosition: 40 }),
-    Error,
-    "write position",
-  );
-  assertThrows(() => ReplayBuffer.fromJSON({ ...json, stateDim: 0 }), Error, "stateDim");
+  assertThrows(() => ReplayBuffer.fromJSON(forged({ size: 40 })), Error, "exceeds capacity");
+  assertThrows(() => ReplayBuffer.fromJSON(forged({ writePosition: 40 })), Error, "write position");
+  assertThrows(() => ReplayBuffer.fromJSON(forged({ stateDim: 0 })), Error, "stateDim");
   assertThrows(() => ReplayBuffer.fromJSON({ ...json, checksum: "00000000" }), Error, "checksum");
   const arrays = json.arrays.map((entry) =>
     entry.name === "rewards" ? { ...entry, data: entry.data!.slice(8) } : entry
   );
   assertThrows(() => ReplayBuffer.fromJSON({ ...json, arrays }), Error, "array rewards has");
   assertThrows(
-    () => ReplayBuffer.fromJSON({ ...json, actionDim: 1 }, { actionDim: 2 }),
+    () => ReplayBuffer.fromJSON(json, { actionDim: 3 }),
     Error,
     "Mismatched",
+  );
+  // A buffer loaded with a Discrete action space checks the stored actions against it.
+  assertThrows(
+    () => ReplayBuffer.fromJSON(json, { actionSpace: { kind: "discrete", n: 2 } }),
+    TypeError,
+    "actionDim to be 1",
   );
   // Well-formed files with impossible contents (valid checksum) are still rejected.
   const snapshot = {
