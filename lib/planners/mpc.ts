@@ -7,6 +7,7 @@
  */
 import { envMetadata, isEnvId } from "../envs/registry.ts";
 import type { EnvId, EnvRules, Space } from "../envs/types.ts";
+import { BaseDynamicsModel } from "../models/mod.ts";
 import type { DynamicsModel, Propagation } from "../models/types.ts";
 import { Rng } from "../rng.ts";
 import { type ActionMode, makeActionAdapter } from "./action_adapter.ts";
@@ -14,7 +15,8 @@ import type { ActionAdapter } from "./action_adapter.ts";
 import { type QuadraticShaping, resolveShaping } from "./objective.ts";
 import { CemOptimizer, MppiOptimizer, RandomShootingOptimizer } from "./optimizers.ts";
 import { type RuleSource, TrajectoryEvaluator } from "./trajectory_evaluator.ts";
-import type { SequenceOptimizer } from "./types.ts";
+import type { OptimizeResult, SequenceOptimizer } from "./types.ts";
+import { PlanWorkerPool } from "./plan_workers.ts";
 import {
   type CemSettings,
   type MppiSettings,
@@ -98,6 +100,11 @@ export interface MpcOptions {
   discount?: number;
   /** Stream of all planner noise (sampling, particles). @default {new Rng(0).stream("planner")} */
   rng?: Rng;
+  /**
+   * Planning worker threads besides the main thread; started by `syncWeights()`, stopped by
+   * `dispose()`. @default {PLANNER_DEFAULTS.common.workers}
+   */
+  workers?: number;
 }
 
 /**
@@ -111,9 +118,17 @@ export abstract class MpcPlanner {
   readonly numSamples: number;
   #type: PlannerType;
   #evaluator: TrajectoryEvaluator;
+  #model: DynamicsModel;
+  #makeOptimizer: (rng: Rng) => SequenceOptimizer;
   #optimizer: SequenceOptimizer;
   #adapter: ActionAdapter;
-  #distribution: Float32Array | undefined;
+  #rng: Rng;
+  #slots = new Map<number, PlanSlot>();
+  #workers: number;
+  #workerEnv: EnvId | undefined;
+  #pool: PlanWorkerPool | null = null;
+  #syncedFingerprint: number | null = null;
+  #disposed = false;
   #lastStats: PlanStats | null = null;
   #acc = { steps: 0, ms: 0, planned: 0, evaluations: 0 };
 
@@ -161,10 +176,24 @@ export abstract class MpcPlanner {
       settings;
     assertPositiveInt(horizon, "horizon");
     assertPositiveInt(numSamples, "numSamples");
+    if (!Number.isInteger(settings.workers) || settings.workers < 0) {
+      throw new RangeError(
+        `Expected workers to be a non-negative integer but found ${settings.workers}`,
+      );
+    }
     this.#type = type;
     this.horizon = horizon;
     this.numSamples = numSamples;
+    this.#model = dynamicsModel;
+    this.#rng = rng;
+    this.#workers = settings.workers;
+    // Workers look the rules up by env id, so they serve only an env's own rules.
+    this.#workerEnv = meta !== undefined && rules === meta.rules &&
+        dynamicsModel instanceof BaseDynamicsModel
+      ? options.envId as EnvId
+      : undefined;
     this.#adapter = makeActionAdapter(actionSpace, { mode: actionMode, actionBounds });
+    const evaluatorRng = rng.stream("evaluator");
     this.#evaluator = new TrajectoryEvaluator({
       model: dynamicsModel,
       horizon,
@@ -176,21 +205,29 @@ export abstract class MpcPlanner {
       propagation,
       discount,
       shaping: resolveShaping(shaping, { envId, stateDim: dynamicsModel.stateDim }),
-      rng: rng.stream("evaluator"),
+      rng: evaluatorRng,
     });
-    this.#optimizer = makeOptimizer({
-      horizon,
-      numSamples,
-      actionDim: this.#adapter.planDim,
-      actionBounds: this.#adapter.bounds,
-      categories: this.#adapter.categories,
-      rng: rng.stream("optimizer"),
-    }, settings);
+    this.#makeOptimizer = (stream: Rng) =>
+      makeOptimizer({
+        horizon,
+        numSamples,
+        actionDim: this.#adapter.planDim,
+        actionBounds: this.#adapter.bounds,
+        categories: this.#adapter.categories,
+        rng: stream,
+      }, settings);
+    this.#optimizer = this.#makeOptimizer(rng.stream("optimizer"));
+    this.#slots.set(0, {
+      optimizer: this.#optimizer,
+      evaluatorRng,
+      distribution: undefined,
+    });
   }
 
   /**
    * The planner's settings as built, read back from its evaluator, optimiser and action
-   * adapter (not from the options it was given).
+   * adapter (not from the options it was given). `workers` is the configured count; see
+   * {@linkcode MpcPlanner.workersInUse} for the threads running now.
    */
   get settings(): PlannerSettings {
     const evaluator = this.#evaluator;
@@ -203,6 +240,7 @@ export abstract class MpcPlanner {
       particles: evaluator.particles,
       propagation,
       discount,
+      workers: this.#workers,
     };
     const own = this.#optimizer.settings;
     return { type: this.#type, ...common, ...own } as PlannerSettings;
@@ -218,39 +256,162 @@ export abstract class MpcPlanner {
     };
   }
 
-  /** The first action of the best plan from `state` `[stateDim]`, in the env's encoding. */
+  /**
+   * The first action of the best plan from `state` `[stateDim]`, in the env's encoding
+   * (planning slot 0: {@linkcode MpcPlanner.getActions} with one state).
+   */
   getAction(state: Float32Array): EnvAction {
+    return this.getActions(state, 1, [0])[0]!;
+  }
+
+  /**
+   * Plans for `n` states at once, `states [n * stateDim]`, row `i` for planning slot
+   * `slots[i]`: each slot keeps its own warm start and noise streams (see
+   * {@linkcode MpcPlanner.resetSlot}), and all slots' sequences are scored in one batched
+   * rollout per optimiser iteration (`n * numSamples * particles` model rows per time step).
+   * Slot `k`'s action equals what `getAction` gives on a planner whose slot 0 holds slot
+   * `k`'s state. Statistics count `n` planning steps taking the call's wall time together.
+   *
+   * @throws {RangeError} on mis-sized states or repeated or non-integer slots.
+   * @throws {Error} when the planner is disposed or a planning worker failed.
+   */
+  getActions(states: Float32Array, n: number, slots: readonly number[]): EnvAction[] {
+    if (this.#disposed) throw new Error("This planner has been disposed");
+    const d = this.#model.stateDim;
+    assertPositiveInt(n, "n");
+    if (states.length !== n * d) {
+      throw new RangeError(
+        `Expected states to have ${n * d} entries (${n} x ${d}) but found ${states.length}`,
+      );
+    }
+    if (slots.length !== n || new Set(slots).size !== n) {
+      throw new RangeError(`Expected ${n} distinct slots but found [${slots.join(", ")}]`);
+    }
     const start = performance.now();
     const before = this.#evaluator.modelEvaluations;
-    const warmStart = this.#distribution === undefined
-      ? undefined
-      : this.#optimizer.shift(this.#distribution);
-    const result = this.#optimizer.optimize(
-      (sequences, n) => this.#evaluator.evaluate(state, sequences, n),
-      { warmStart },
-    );
-    this.#distribution = result.distribution;
+    this.#chooseRunner();
+    const runs = slots.map((slot, i) => {
+      const s = this.#slot(slot);
+      const warmStart = s.optimizer.usesWarmStart && s.distribution !== undefined
+        ? s.optimizer.shift(s.distribution)
+        : undefined;
+      const steps = s.optimizer.steps({ warmStart });
+      return { slot: s, steps, state: states.subarray(i * d, (i + 1) * d) };
+    });
+    const nexts = runs.map((r) => r.steps.next(undefined as unknown as Float32Array));
+    for (;;) {
+      const active = nexts.flatMap((next, i) => (next.done === true ? [] : [i]));
+      if (active.length === 0) break;
+      const scores = this.#evaluator.evaluateMany(active.map((i) => ({
+        state: runs[i]!.state,
+        sequences: nexts[i]!.value as Float32Array,
+        n: runs[i]!.slot.optimizer.numSamples,
+        rng: runs[i]!.slot.evaluatorRng,
+      })));
+      active.forEach((i, k) => {
+        nexts[i] = runs[i]!.steps.next(scores[k]!);
+      });
+    }
     const adapter = this.#adapter;
-    const first = adapter.toEnv(result.sequence.subarray(0, adapter.planDim), 1);
+    let planned = 0;
+    const actions = nexts.map((next, i) => {
+      const result = next.value as OptimizeResult;
+      const slot = runs[i]!.slot;
+      if (slot.optimizer.usesWarmStart) slot.distribution = result.distribution;
+      planned += result.score;
+      const first = adapter.toEnv(result.sequence.subarray(0, adapter.planDim), 1);
+      return adapter.discreteEnv ? first[0]! : first;
+    });
     const stats: PlanStats = {
-      plannedReturn: result.score,
+      plannedReturn: planned / n,
       ms: performance.now() - start,
       modelEvaluations: this.#evaluator.modelEvaluations - before,
     };
     this.#lastStats = stats;
-    this.#acc.steps++;
+    this.#acc.steps += n;
     this.#acc.ms += stats.ms;
-    this.#acc.planned += stats.plannedReturn;
+    this.#acc.planned += planned;
     this.#acc.evaluations += stats.modelEvaluations;
-    return adapter.discreteEnv ? first[0]! : first;
+    return actions;
   }
 
-  /** Forgets the warm start (call between episodes). */
+  /** Forgets the warm start of every slot (call between episodes). */
   reset(): void {
-    this.#distribution = undefined;
+    for (const slot of this.#slots.values()) slot.distribution = undefined;
   }
 
-  /** Statistics of the last `getAction`, or null before the first. */
+  /**
+   * Forgets slot `slot`'s warm start and, with `rng`, gives it fresh streams:
+   * `rng.stream("optimizer")` for its sequences and `rng.stream("evaluator")` for its model
+   * noise (slot 0 starts with the planner's own; other slots, until reset with a stream, with
+   * `stream("slot <k>")` of the planner's). The evaluation gives each episode its own stream
+   * this way, so lockstep and one-by-one evaluation plan identically.
+   *
+   * @throws {RangeError} when `slot` is not a non-negative integer.
+   */
+  resetSlot(slot: number, rng?: Rng): void {
+    assertSlot(slot);
+    if (rng === undefined) {
+      const s = this.#slots.get(slot);
+      if (s !== undefined) s.distribution = undefined;
+      return;
+    }
+    this.#slots.set(slot, {
+      optimizer: this.#makeOptimizer(rng.stream("optimizer")),
+      evaluatorRng: rng.stream("evaluator"),
+      distribution: undefined,
+    });
+  }
+
+  /** Drops slot `slot`'s state (not slot 0, which is reset instead). */
+  releaseSlot(slot: number): void {
+    assertSlot(slot);
+    if (slot === 0) this.resetSlot(0);
+    else this.#slots.delete(slot);
+  }
+
+  /**
+   * Copies the model's current weights into the planning workers, starting them on the first
+   * call (`settings.workers` threads; nothing happens with 0, or for models and rules the
+   * workers cannot rebuild: a model that is not a `BaseDynamicsModel`, or rules that are not
+   * the env's own). Call it after every refit: until the weights are synced again, planning
+   * runs on the main thread alone (same actions, one core).
+   *
+   * @throws {Error} when a worker cannot load the model, or the planner is disposed.
+   */
+  async syncWeights(): Promise<void> {
+    if (this.#disposed) throw new Error("This planner has been disposed");
+    if (this.#workers === 0 || this.#workerEnv === undefined) return;
+    const model = this.#model as BaseDynamicsModel;
+    this.#pool ??= new PlanWorkerPool(model, {
+      workers: this.#workers,
+      envId: this.#workerEnv,
+    });
+    const print = weightsFingerprint(model);
+    await this.#pool.sync(print);
+    this.#syncedFingerprint = print;
+  }
+
+  /** Worker threads the next planning call will use (0 until synced, or when off). */
+  get workersInUse(): number {
+    if (this.#pool === null || this.#syncedFingerprint === null) return 0;
+    return weightsFingerprint(this.#model as BaseDynamicsModel) === this.#syncedFingerprint
+      ? this.#pool.size
+      : 0;
+  }
+
+  /** The worker pool once started (for tests and benchmarks), else null. */
+  get workerPool(): PlanWorkerPool | null {
+    return this.#pool;
+  }
+
+  /** Stops the planning workers. Later planning calls throw. Safe to call twice. */
+  dispose(): void {
+    this.#pool?.dispose();
+    this.#disposed = true;
+  }
+
+  /** Statistics of the last `getAction`/`getActions`, or null before the first. */
   get lastStats(): PlanStats | null {
     return this.#lastStats;
   }
@@ -271,6 +432,65 @@ export abstract class MpcPlanner {
       modelEvaluations: evaluations,
     };
   }
+
+  /** Slot `slot`, created with the planner's `stream("slot <k>")` on first use. */
+  #slot(slot: number): PlanSlot {
+    assertSlot(slot);
+    let s = this.#slots.get(slot);
+    if (s === undefined) {
+      const rng = this.#rng.stream(`slot ${slot}`);
+      s = {
+        optimizer: this.#makeOptimizer(rng.stream("optimizer")),
+        evaluatorRng: rng.stream("evaluator"),
+        distribution: undefined,
+      };
+      this.#slots.set(slot, s);
+    }
+    return s;
+  }
+
+  /** Routes rollouts through the workers while they hold the model's current weights. */
+  #chooseRunner(): void {
+    if (this.#pool === null) return;
+    this.#evaluator.useRunner(this.workersInUse > 0 ? this.#pool : null);
+  }
+}
+
+/** One planning slot: its optimiser (own sequence stream), model-noise stream and warm start. */
+interface PlanSlot {
+  optimizer: SequenceOptimizer;
+  evaluatorRng: Rng;
+  distribution: Float32Array | undefined;
+}
+
+function assertSlot(slot: number): void {
+  if (!Number.isInteger(slot) || slot < 0) {
+    throw new RangeError(`Expected slot to be a non-negative integer but found ${slot}`);
+  }
+}
+
+/**
+ * A 32-bit fingerprint of a model's weights, normalisers and elites (every 61st weight of
+ * each array, which any refit changes), telling whether the workers' copy is current.
+ */
+function weightsFingerprint(model: BaseDynamicsModel): number {
+  let hash = 0x811c9dc5;
+  const mix = (value: number) => {
+    hash ^= Math.round(value * 1e6) | 0;
+    hash = Math.imul(hash, 0x01000193);
+  };
+  for (const member of model.getWeights()) {
+    for (const array of member) {
+      mix(array.length);
+      for (let i = 0; i < array.length; i += 61) mix(array[i]!);
+    }
+  }
+  for (const norm of [model.inputNormalizer, model.targetNormalizer]) {
+    for (const v of norm.mean) mix(v);
+    for (const v of norm.std) mix(v);
+  }
+  for (const e of model.elites) mix(e);
+  return hash >>> 0;
 }
 
 /** Options of {@linkcode RandomShootingMPC}. */

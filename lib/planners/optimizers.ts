@@ -213,6 +213,23 @@ abstract class OptimizerBase {
   get settings(): OptimizerSettings {
     return {};
   }
+
+  /**
+   * One call of `optimize` as a generator: each `yield` hands out `numSamples` sequences
+   * `[numSamples * H * A]` (this optimiser's reused buffer: score them before the next step)
+   * and receives their scores `[numSamples]`; the return value is the result.
+   */
+  abstract steps(
+    options?: OptimizeOptions,
+  ): Generator<Float32Array, OptimizeResult, Float32Array>;
+
+  /** Maximises `objective` by driving {@linkcode OptimizerBase.steps} to its end. */
+  optimize(objective: SequenceObjective, options: OptimizeOptions = {}): OptimizeResult {
+    const run = this.steps(options);
+    let next = run.next(undefined as unknown as Float32Array);
+    while (next.done !== true) next = run.next(objective(next.value, this.c.numSamples));
+    return next.value;
+  }
 }
 
 /** Options the iterative, distribution-refitting optimisers (CEM, MPPI) share. */
@@ -287,14 +304,17 @@ abstract class DistributionOptimizer extends OptimizerBase {
     return warm?.slice() ?? this.initialDistribution();
   }
 
+  /** Warm starts are used: the previous distribution, shifted. */
+  readonly usesWarmStart = true;
+
   /**
    * Runs `numIterations` rounds of sample, score and update (CEM refits to the elites, MPPI
-   * reweights perturbations).
+   * reweights perturbations), one `yield` per round.
    */
-  optimize(objective: SequenceObjective, options: OptimizeOptions = {}): OptimizeResult {
+  steps(options: OptimizeOptions = {}): Generator<Float32Array, OptimizeResult, Float32Array> {
     return this.c.kind === "categorical"
-      ? this.optimizeCategorical(objective, options)
-      : this.optimizeContinuous(objective, options);
+      ? this.optimizeCategorical(options)
+      : this.optimizeContinuous(options);
   }
 
   /** Continuous: the mean moved one step earlier, the last step the midpoint; categorical:
@@ -309,16 +329,14 @@ abstract class DistributionOptimizer extends OptimizerBase {
     return out;
   }
 
-  /** One call of `optimize` over real-valued sequences. */
+  /** One call of `optimize` over real-valued sequences, one `yield` per iteration. */
   protected abstract optimizeContinuous(
-    objective: SequenceObjective,
     options: OptimizeOptions,
-  ): OptimizeResult;
-  /** One call of `optimize` over categorical sequences. */
+  ): Generator<Float32Array, OptimizeResult, Float32Array>;
+  /** One call of `optimize` over categorical sequences, one `yield` per iteration. */
   protected abstract optimizeCategorical(
-    objective: SequenceObjective,
     options: OptimizeOptions,
-  ): OptimizeResult;
+  ): Generator<Float32Array, OptimizeResult, Float32Array>;
 }
 
 /** Options of {@linkcode RandomShootingOptimizer}. */
@@ -340,8 +358,11 @@ export class RandomShootingOptimizer extends OptimizerBase implements SequenceOp
     super(options);
   }
 
-  /** Samples, scores in one batch and returns the best sequence. */
-  optimize(objective: SequenceObjective, _options: OptimizeOptions = {}): OptimizeResult {
+  /** Warm starts are ignored: every step samples afresh. */
+  readonly usesWarmStart = false;
+
+  /** Samples, scores in one batch (one `yield`) and returns the best sequence. */
+  *steps(_options: OptimizeOptions = {}): Generator<Float32Array, OptimizeResult, Float32Array> {
     const { numSamples: n, horizon, actionDim, kind, categories, low, high, rng } = this.c;
     const seqs = this.buffer;
     if (kind === "categorical") {
@@ -352,7 +373,7 @@ export class RandomShootingOptimizer extends OptimizerBase implements SequenceOp
         seqs[j] = low[a]! + (high[a]! - low[a]!) * rng.uniform();
       }
     }
-    const scores = objective(seqs, n);
+    const scores: Float32Array = yield seqs;
     const best = argmax(scores);
     const width = horizon * actionDim;
     const sequence = seqs.slice(best * width, (best + 1) * width);
@@ -364,7 +385,11 @@ export class RandomShootingOptimizer extends OptimizerBase implements SequenceOp
     };
   }
 
-  /** The best sequence moved one step earlier (the last step repeated). */
+  /**
+   * The best sequence moved one step earlier, the last step repeated (not the initial
+   * distribution, as CEM and MPPI do). Random shooting itself ignores warm starts, so the MPC
+   * classes never call this; it is here for callers that want the previous plan shifted.
+   */
   shift(distribution: Float32Array): Float32Array {
     const { horizon, actionDim } = this.c;
     const out = new Float32Array(horizon * actionDim);
@@ -448,10 +473,9 @@ export class CemOptimizer extends DistributionOptimizer implements SequenceOptim
     };
   }
 
-  protected optimizeContinuous(
-    objective: SequenceObjective,
+  protected *optimizeContinuous(
     options: OptimizeOptions,
-  ): OptimizeResult {
+  ): Generator<Float32Array, OptimizeResult, Float32Array> {
     const { numSamples: n, horizon, actionDim, low, high, rng } = this.c;
     const width = horizon * actionDim;
     const mean = this.startDistribution(options);
@@ -480,7 +504,7 @@ export class CemOptimizer extends DistributionOptimizer implements SequenceOptim
           seqs[i * width + j] = Math.min(high[a]!, Math.max(low[a]!, mean[j]! + std[j]! * z));
         }
       }
-      const scores = objective(seqs, n);
+      const scores: Float32Array = yield seqs;
       const elites = topK(scores, this.#numElite);
       const top = elites[0]!;
       if (scores[top]! > bestScore) {
@@ -506,10 +530,9 @@ export class CemOptimizer extends DistributionOptimizer implements SequenceOptim
     };
   }
 
-  protected optimizeCategorical(
-    objective: SequenceObjective,
+  protected *optimizeCategorical(
     options: OptimizeOptions,
-  ): OptimizeResult {
+  ): Generator<Float32Array, OptimizeResult, Float32Array> {
     const { numSamples: n, horizon, categories: k, rng } = this.c;
     const probs = this.startDistribution(options);
     const seqs = this.buffer;
@@ -518,7 +541,7 @@ export class CemOptimizer extends DistributionOptimizer implements SequenceOptim
     let best = new Float32Array(horizon);
     for (let iter = 0; iter < this.#numIterations; iter++) {
       sampleCategorical(rng, probs, seqs, { n, horizon, k });
-      const scores = objective(seqs, n);
+      const scores: Float32Array = yield seqs;
       const elites = topK(scores, this.#numElite);
       const top = elites[0]!;
       if (scores[top]! > bestScore) {
@@ -648,10 +671,9 @@ export class MppiOptimizer extends DistributionOptimizer implements SequenceOpti
     return { weights, weightedScore };
   }
 
-  protected optimizeContinuous(
-    objective: SequenceObjective,
+  protected *optimizeContinuous(
     options: OptimizeOptions,
-  ): OptimizeResult {
+  ): Generator<Float32Array, OptimizeResult, Float32Array> {
     const { numSamples: n, horizon, actionDim, low, high, rng } = this.c;
     const width = horizon * actionDim;
     const mean = this.startDistribution(options);
@@ -673,7 +695,7 @@ export class MppiOptimizer extends DistributionOptimizer implements SequenceOpti
           seqs[i * width + j] = Math.min(high[a]!, Math.max(low[a]!, mean[j]! + noise[j]!));
         }
       }
-      const scores = objective(seqs, n);
+      const scores: Float32Array = yield seqs;
       const { weights, weightedScore } = this.#weights(scores);
       score = weightedScore;
       for (let j = 0; j < width; j++) {
@@ -690,17 +712,16 @@ export class MppiOptimizer extends DistributionOptimizer implements SequenceOpti
     };
   }
 
-  protected optimizeCategorical(
-    objective: SequenceObjective,
+  protected *optimizeCategorical(
     options: OptimizeOptions,
-  ): OptimizeResult {
+  ): Generator<Float32Array, OptimizeResult, Float32Array> {
     const { numSamples: n, horizon, categories: k, rng } = this.c;
     const probs = this.startDistribution(options);
     const seqs = this.buffer;
     let score = -Infinity;
     for (let iter = 0; iter < this.#numIterations; iter++) {
       sampleCategorical(rng, probs, seqs, { n, horizon, k });
-      const scores = objective(seqs, n);
+      const scores: Float32Array = yield seqs;
       const { weights, weightedScore } = this.#weights(scores);
       score = weightedScore;
       const freq = new Float64Array(horizon * k);

@@ -44,6 +44,13 @@ export interface PlannerCommonSettings {
   propagation: Propagation;
   /** Per-step discount of the planning objective. @default {1} */
   discount: number;
+  /**
+   * Planning worker threads besides the main thread (0 = plan on the main thread only). Each
+   * holds a copy of the model, loaded by `syncWeights()`; a planning step's rows are split
+   * across the main thread and the workers, with identical results for any count.
+   * @default {MBRL_WORKERS, else min(navigator.hardwareConcurrency - 1, 3)}
+   */
+  workers: number;
 }
 
 /** Random shooting: `numSamples` uniform sequences, the best one's first action. */
@@ -110,6 +117,36 @@ export interface ObjectiveSettings {
   shaping: QuadraticShaping | null;
 }
 
+/**
+ * The default worker count: `MBRL_WORKERS` when set (a non-negative integer), else one
+ * worker per core beyond the first, at most 3 (0 on one core).
+ *
+ * @example
+ * ```ts
+ * const workers = defaultWorkerCount(); // 1 on a two-core machine without MBRL_WORKERS
+ * ```
+ * @throws {TypeError} when `MBRL_WORKERS` is set to anything but a non-negative integer.
+ */
+export function defaultWorkerCount(): number {
+  let raw: string | undefined;
+  try {
+    raw = Deno.env.get("MBRL_WORKERS");
+  } catch {
+    raw = undefined; // no env permission: use the core count
+  }
+  if (raw !== undefined && raw !== "") {
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < 0) {
+      throw new TypeError(
+        `Expected MBRL_WORKERS to be a non-negative integer but found "${raw}"`,
+      );
+    }
+    return value;
+  }
+  const cores = typeof navigator !== "undefined" ? navigator.hardwareConcurrency ?? 1 : 1;
+  return Math.max(0, Math.min(cores - 1, 3));
+}
+
 /** The design's defaults of every planner knob (what the MPC classes use when not told). */
 export const PLANNER_DEFAULTS: Readonly<{
   common: Readonly<PlannerCommonSettings>;
@@ -128,6 +165,7 @@ export const PLANNER_DEFAULTS: Readonly<{
     particles: 1,
     propagation: "ts1" as Propagation,
     discount: 1,
+    workers: defaultWorkerCount(),
   }),
   cem: Object.freeze({ numIterations: 5, alpha: 0.1, minProbability: null, shiftBlend: 0.5 }),
   mppi: Object.freeze({
@@ -155,6 +193,7 @@ export const PLANNER_FIELD_DOCS: Readonly<
   particles: "particles per sequence (stochastic models)",
   propagation: "ensemble propagation (ts1 | tsinf | expectation)",
   discount: "per-step discount of the planning objective",
+  workers: "planning worker threads besides the main thread (0 = off; env MBRL_WORKERS)",
   numElite: "CEM elites per iteration (at most numSamples)",
   numIterations: "CEM/MPPI iterations per planning step",
   alpha: "CEM/MPPI weight of the old distribution in each update",
@@ -234,6 +273,7 @@ export function resolvePlannerSettings(
     particles: pick("particles", c.particles),
     propagation: pick("propagation", c.propagation),
     discount: pick("discount", c.discount),
+    workers: pick("workers", c.workers),
   };
   if (type === "random_shooting") return { type, ...common };
   const categories = common.actionMode === "discrete" ? context.categories : undefined;

@@ -4,13 +4,35 @@
  * @module
  */
 import type { EnvRules } from "../envs/types.ts";
-import type { DynamicsModel, DynamicsPrediction, Propagation } from "../models/types.ts";
+import { BaseDynamicsModel } from "../models/mod.ts";
+import type { DynamicsModel, Propagation } from "../models/types.ts";
 import type { Rng } from "../rng.ts";
 import type { ActionAdapter } from "./action_adapter.ts";
+import { type RolloutBatch, type RolloutSpec, rolloutTotals, terminated } from "./rollout.ts";
 import { assertInRange, assertPositiveInt } from "./validate.ts";
 
 /** Where rewards and terminations of imagined steps come from. */
 export type RuleSource = "env" | "model";
+
+/** One planning slot's share of {@linkcode TrajectoryEvaluator.evaluateMany}. */
+export interface EvaluationJob {
+  /** Start state `[stateDim]`. */
+  state: Float32Array;
+  /** `n` sequences `[n * H * A]`. */
+  sequences: Float32Array;
+  /** Sequence count `n`. */
+  n: number;
+  /** The stream of this job's model noise and member choices. */
+  rng: Rng;
+}
+
+/** Runs prepared rollouts somewhere else (the planning workers); see `plan_workers.ts`. */
+export interface RolloutRunner {
+  /** Whether this runner takes a batch of `rows` rows now (else the caller's thread runs it). */
+  accepts(rows: number): boolean;
+  /** Fills `out [rows]` with each row's objective, as {@linkcode rolloutTotals} would. */
+  run(spec: RolloutSpec, batch: RolloutBatch, out: Float64Array): void;
+}
 
 /** Options of {@linkcode TrajectoryEvaluator}. */
 export interface TrajectoryEvaluatorOptions {
@@ -76,6 +98,7 @@ export class TrajectoryEvaluator {
   #discount: number;
   #shaping: Float32Array | null;
   #rng: Rng;
+  #runner: RolloutRunner | null = null;
   #modelEvaluations = 0;
 
   /** @throws {RangeError} on a bad horizon, particle count or discount, or missing rules. */
@@ -153,37 +176,171 @@ export class TrajectoryEvaluator {
   }
 
   /**
-   * The mean objective of each of `n` sequences `[n * H * A]` from `state` `[stateDim]`.
-   * Sequences whose rollouts produce NaN score NaN (optimisers treat that as worst).
+   * The mean objective of each of `n` sequences `[n * H * A]` from `state` `[stateDim]`, with
+   * this evaluator's own stream. Sequences whose rollouts produce NaN score NaN (optimisers
+   * treat that as worst).
    */
   evaluate(state: Float32Array, sequences: Float32Array, n: number): Float32Array {
+    return this.evaluateMany([{ state, sequences, n, rng: this.#rng }])[0]!;
+  }
+
+  /**
+   * {@linkcode TrajectoryEvaluator.evaluate} for several jobs at once (one per planning slot),
+   * each with its own start state and stream, rolled out together: `sum(n_k * P)` model rows
+   * per time step (split into blocks and, with a {@linkcode RolloutRunner}, across threads).
+   * Each job's scores equal what `evaluate` gives it alone with the same stream, for models
+   * whose rows do not depend on each other (every model here).
+   *
+   * @throws {RangeError} when a state or a sequence batch has the wrong length.
+   */
+  evaluateMany(jobs: readonly EvaluationJob[]): Float32Array[] {
     const model = this.#model;
     const d = model.stateDim;
     const H = this.horizon;
     const P = this.particles;
     const planDim = this.#adapter.planDim;
-    if (state.length !== d) {
-      throw new RangeError(`Expected state to have ${d} entries but found ${state.length}`);
+    let R = 0;
+    for (const { state, sequences, n } of jobs) {
+      if (state.length !== d) {
+        throw new RangeError(`Expected state to have ${d} entries but found ${state.length}`);
+      }
+      if (sequences.length !== n * H * planDim) {
+        throw new RangeError(
+          `Expected sequences to have length ${
+            n * H * planDim
+          } (${n} x ${H} x ${planDim}) but found ${sequences.length}`,
+        );
+      }
+      R += n * P;
     }
-    if (sequences.length !== n * H * planDim) {
-      throw new RangeError(
-        `Expected sequences to have length ${
-          n * H * planDim
-        } (${n} x ${H} x ${planDim}) but found ${sequences.length}`,
-      );
+    const stochastic = (model.probabilistic || model.numMembers > 1) &&
+      this.#propagation !== "expectation";
+    if (stochastic && !(model instanceof BaseDynamicsModel)) {
+      // A model whose use of the stream is unknown: roll each job out with its own stream.
+      return jobs.map((job) => this.#evaluateSampling(job));
     }
+    // Start states and env actions of every row (job k, sequence i, particle p), step-major.
+    const states = new Float32Array(R * d);
+    const planned = new Float32Array(H * R * planDim);
+    let row = 0;
+    for (const { state, sequences, n } of jobs) {
+      for (let r = 0; r < n * P; r++) states.set(state, (row + r) * d);
+      for (let t = 0; t < H; t++) {
+        for (let i = 0; i < n; i++) {
+          const src = sequences.subarray((i * H + t) * planDim, (i * H + t + 1) * planDim);
+          for (let p = 0; p < P; p++) planned.set(src, (t * R + row + i * P + p) * planDim);
+        }
+      }
+      row += n * P;
+    }
+    const batch: RolloutBatch = {
+      rows: R,
+      states,
+      actions: this.#adapter.toEnv(planned, H * R),
+    };
+    if (stochastic) this.#drawRandomness(jobs, batch, model as BaseDynamicsModel);
+    const spec: RolloutSpec = {
+      stateDim: d,
+      envDim: this.#adapter.envDim,
+      horizon: H,
+      discount: this.#discount,
+      shaping: this.#shaping,
+      rewardSource: this.#rewardSource,
+      terminationSource: this.#terminationSource,
+      call: stochastic ? "sample" : "predict",
+    };
+    const totals = new Float64Array(R);
+    const runner = this.#runner;
+    if (runner !== null && runner.accepts(R)) runner.run(spec, batch, totals);
+    else rolloutTotals(model, this.#rules, spec, batch, { lo: 0, hi: R, out: totals });
+    this.#modelEvaluations += R * H;
+    row = 0;
+    return jobs.map(({ n }) => {
+      const scores = new Float32Array(n);
+      for (let i = 0; i < n; i++) {
+        let s = 0;
+        for (let p = 0; p < P; p++) s += totals[row + i * P + p]!;
+        scores[i] = s / P;
+      }
+      row += n * P;
+      return scores;
+    });
+  }
+
+  /**
+   * Runs {@linkcode TrajectoryEvaluator.evaluateMany}'s rollouts through `runner` (the
+   * planning workers) from now on, or on this thread again with `null`.
+   */
+  useRunner(runner: RolloutRunner | null): void {
+    this.#runner = runner;
+  }
+
+  /**
+   * Draws, from each job's stream and in the order `BaseDynamicsModel.sample` would draw them
+   * during the rollout, every member choice and Gaussian noise value the rollout needs.
+   */
+  #drawRandomness(
+    jobs: readonly EvaluationJob[],
+    batch: RolloutBatch,
+    model: BaseDynamicsModel,
+  ): void {
+    const d = model.stateDim;
+    const H = this.horizon;
+    const P = this.particles;
+    const R = batch.rows;
+    const elites = model.elites.length;
+    const tsinf = this.#propagation === "tsinf";
+    const ensemble = elites > 1;
+    const members = ensemble || tsinf ? new Int32Array(H * R) : undefined;
+    const meanNoise = model.probabilistic ? new Float64Array(H * R * d) : undefined;
+    const rewardNoise = model.probabilistic ? new Float64Array(H * R) : undefined;
+    let row = 0;
+    for (const { n, rng } of jobs) {
+      const rows = n * P;
+      if (tsinf) {
+        // One member per particle for the whole horizon, drawn before the rollout.
+        for (let r = 0; r < rows; r++) members![row + r] = rng.int(model.numMembers);
+        for (let t = 1; t < H; t++) {
+          members!.copyWithin(t * R + row, row, row + rows);
+        }
+      }
+      for (let t = 0; t < H; t++) {
+        const base = t * R + row;
+        if (ensemble && !tsinf) {
+          for (let r = 0; r < rows; r++) members![base + r] = rng.int(elites);
+        }
+        if (meanNoise !== undefined) {
+          for (let j = base * d; j < (base + rows) * d; j++) meanNoise[j] = rng.normal();
+          for (let r = base; r < base + rows; r++) rewardNoise![r] = rng.normal();
+        }
+      }
+      row += rows;
+    }
+    if (members !== undefined) batch.members = members;
+    if (meanNoise !== undefined) {
+      batch.meanNoise = meanNoise;
+      batch.rewardNoise = rewardNoise;
+    }
+  }
+
+  /** One job rolled out with `model.sample` and the job's stream (models of unknown sampling). */
+  #evaluateSampling(job: EvaluationJob): Float32Array {
+    const { state, sequences, n, rng } = job;
+    const model = this.#model;
+    const d = model.stateDim;
+    const H = this.horizon;
+    const P = this.particles;
+    const planDim = this.#adapter.planDim;
     const rows = n * P;
     let states: Float32Array = new Float32Array(rows * d);
     for (let r = 0; r < rows; r++) states.set(state, r * d);
     const alive = new Uint8Array(rows).fill(1);
     const total = new Float64Array(rows);
     const planned = new Float32Array(rows * planDim);
-    const stochastic = (model.probabilistic || model.numMembers > 1) &&
-      this.#propagation !== "expectation";
     let members: Int32Array | undefined;
-    if (stochastic && this.#propagation === "tsinf") {
+    if (this.#propagation === "tsinf") {
       members = new Int32Array(rows);
-      for (let r = 0; r < rows; r++) members[r] = this.#rng.int(model.numMembers);
+      for (let r = 0; r < rows; r++) members[r] = rng.int(model.numMembers);
     }
     let weight = 1;
     for (let t = 0; t < H; t++) {
@@ -192,19 +349,17 @@ export class TrajectoryEvaluator {
         for (let p = 0; p < P; p++) planned.set(src, (i * P + p) * planDim);
       }
       const actions = this.#adapter.toEnv(planned, rows);
-      const pred: DynamicsPrediction = stochastic
-        ? model.sample(states, actions, {
-          rng: this.#rng,
-          propagation: this.#propagation,
-          members,
-        })
-        : model.predict(states, actions);
+      const pred = model.sample(states, actions, {
+        rng,
+        propagation: this.#propagation,
+        members,
+      });
       this.#modelEvaluations += rows;
       const next = pred.mean;
       const reward = this.#rewardSource === "env"
         ? this.#rules!.reward(states, actions, next, rows)
         : pred.reward;
-      const done = this.#terminated(pred, rows);
+      const done = terminated(this.#terminationSource, this.#rules, pred, rows);
       const shaping = this.#shaping;
       for (let r = 0; r < rows; r++) {
         if (alive[r] === 0) continue;
@@ -228,13 +383,5 @@ export class TrajectoryEvaluator {
       scores[i] = s / P;
     }
     return scores;
-  }
-
-  #terminated(pred: DynamicsPrediction, rows: number): Uint8Array {
-    if (this.#terminationSource === "env") return this.#rules!.terminated(pred.mean, rows);
-    const out = new Uint8Array(rows);
-    const prob = pred.terminationProb;
-    if (prob !== undefined) { for (let r = 0; r < rows; r++) out[r] = prob[r]! > 0.5 ? 1 : 0; }
-    return out;
   }
 }

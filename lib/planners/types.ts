@@ -50,11 +50,21 @@ export interface SequenceOptimizer {
   readonly numSamples: number;
   /** The optimiser's own settings, read from its state. */
   readonly settings: OptimizerSettings;
+  /** Whether `optimize` uses `warmStart` (random shooting ignores it). */
+  readonly usesWarmStart: boolean;
   /** Maximises `objective` over sequences `[n * H * A]`. */
   optimize(objective: SequenceObjective, options?: OptimizeOptions): OptimizeResult;
   /**
-   * The warm start for the next time step: `distribution` moved one step earlier, the last
-   * step refilled with the initial distribution.
+   * `optimize` as a generator, so that callers can batch the scoring of several optimisers:
+   * each `yield` hands out `numSamples` sequences (the optimiser's reused buffer, valid until
+   * the next step) and receives their scores; the return value is the result.
+   */
+  steps(options?: OptimizeOptions): Generator<Float32Array, OptimizeResult, Float32Array>;
+  /**
+   * The warm start for the next time step: `distribution` moved one step earlier. CEM and
+   * MPPI refill the last step with the initial distribution (continuous: the bounds'
+   * midpoint; categorical: uniform, then blended by `shiftBlend`); random shooting repeats
+   * its last step (and ignores warm starts anyway).
    */
   shift(distribution: Float32Array): Float32Array;
 }

@@ -1,0 +1,308 @@
+/**
+ * Planning on several cores: a pool of Deno Workers ({@linkcode ./plan_worker.ts}), each
+ * holding its own copy of the dynamics model, that roll out shares of a planning step's rows
+ * while the main thread rolls out the first share.
+ *
+ * The wasm backend computes on one thread per process, so threads are the only way to use a
+ * second core. Planning calls are synchronous (`getAction` returns an action), so the main
+ * thread cannot wait for a reply message; it posts each worker its rows (start states, env
+ * actions and pre-drawn noise, copied once and moved as transferable typed arrays), computes
+ * its own share, then waits with `Atomics.wait` until each worker has written its row
+ * objectives into a shared result buffer. Because every random draw is made on the main thread
+ * before the split and rows do not interact, the result is the same for any worker count.
+ *
+ * Weights are copied by `model.save` into a temporary folder and `loadDynamicsModel` in each
+ * worker ({@linkcode PlanWorkerPool.sync}, once per refit). A worker that throws, or makes no
+ * progress for `stallTimeoutMs` (terminated, crashed), makes the planning call throw; the
+ * pool is then unusable.
+ *
+ * @module
+ */
+import { envMetadata } from "../envs/registry.ts";
+import type { EnvId, EnvRules } from "../envs/types.ts";
+import type { BaseDynamicsModel } from "../models/mod.ts";
+import type { RolloutRunner } from "./trajectory_evaluator.ts";
+import { type RolloutBatch, type RolloutSpec, rolloutTotals, sliceBatch } from "./rollout.ts";
+
+/** Control words per worker in the shared control array. */
+const CTRL_WORDS = 4;
+/** Index of the sequence number of the last finished job. */
+const DONE = 0;
+/** Index of the status of that job (0 ok, 1 failed). */
+const STATUS = 1;
+/** Index of a counter the worker bumps after every model call. */
+const HEARTBEAT = 2;
+/** Bytes of a worker's error message buffer. */
+const ERROR_BYTES = 2048;
+
+/** Messages the main thread posts to a worker. */
+export type PlanWorkerRequest =
+  | { kind: "init"; control: SharedArrayBuffer; error: SharedArrayBuffer; index: number }
+  | { kind: "load"; path: string; envId: EnvId; version: number }
+  | {
+    kind: "run";
+    seq: number;
+    spec: RolloutSpec;
+    batch: RolloutBatch;
+    result: SharedArrayBuffer;
+  };
+
+/** Messages a worker posts back (only for loading; run results go through shared memory). */
+export type PlanWorkerReply =
+  | { kind: "loaded"; version: number }
+  | { kind: "error"; message: string };
+
+/** Options of {@linkcode PlanWorkerPool}. */
+export interface PlanWorkerPoolOptions {
+  /** Worker threads (at least 1). */
+  workers: number;
+  /** The env whose rules the workers score with (they look them up by id). */
+  envId: EnvId;
+  /**
+   * How long a worker may make no progress before the planning call fails, ms.
+   * @default {30000}
+   */
+  stallTimeoutMs?: number;
+  /** Fewest rows per thread worth splitting; smaller batches run on the main thread. @default {64} */
+  minRowsPerThread?: number;
+}
+
+interface Slot {
+  worker: Worker;
+  result: SharedArrayBuffer;
+  alive: boolean;
+}
+
+/**
+ * The worker pool behind a planner's `workers` setting.
+ *
+ * @example
+ * ```ts
+ * import { createDynamicsModel } from "../models/mod.ts";
+ * import { setupBackend } from "../backend.ts";
+ * await setupBackend();
+ * const model = createDynamicsModel({ type: "deterministic", stateDim: 4, actionDim: 1,
+ *   hiddenSizes: [8] });
+ * const pool = new PlanWorkerPool(model, { workers: 1, envId: "CartPole-v1" });
+ * await pool.sync(1); // copies the weights into the worker
+ * pool.dispose();
+ * model.dispose();
+ * ```
+ */
+export class PlanWorkerPool implements RolloutRunner {
+  #model: BaseDynamicsModel;
+  #rules: EnvRules;
+  #envId: EnvId;
+  #slots: Slot[];
+  #control: Int32Array;
+  #errors: Uint8Array;
+  #stallMs: number;
+  #minRows: number;
+  #seq = 0;
+  #version: number | null = null;
+  #dir: string | null = null;
+  #failure: string | null = null;
+  #disposed = false;
+
+  /**
+   * Starts `workers` threads (they import tfjs and initialise wasm in the background); they
+   * score with the rules of `envId`, and the main thread's share runs on `model` itself.
+   *
+   * @throws {RangeError} when `workers` is not a positive integer.
+   */
+  constructor(model: BaseDynamicsModel, options: PlanWorkerPoolOptions) {
+    const { workers, envId, stallTimeoutMs = 30000, minRowsPerThread = 64 } = options;
+    if (!Number.isInteger(workers) || workers < 1) {
+      throw new RangeError(`Expected workers to be a positive integer but found ${workers}`);
+    }
+    this.#model = model;
+    this.#envId = envId;
+    this.#rules = envMetadata(envId).rules;
+    this.#stallMs = stallTimeoutMs;
+    this.#minRows = minRowsPerThread;
+    const control = new SharedArrayBuffer(workers * CTRL_WORDS * 4);
+    const errors = new SharedArrayBuffer(workers * ERROR_BYTES);
+    this.#control = new Int32Array(control);
+    this.#errors = new Uint8Array(errors);
+    this.#slots = [];
+    for (let index = 0; index < workers; index++) {
+      const worker = new Worker(new URL("./plan_worker.ts", import.meta.url).href, {
+        type: "module",
+      });
+      const slot: Slot = { worker, result: new SharedArrayBuffer(8), alive: true };
+      worker.onerror = (event) => {
+        event.preventDefault();
+        this.#failure ??= `Planning worker ${index} crashed: ${event.message}`;
+      };
+      worker.postMessage(
+        { kind: "init", control, error: errors, index } satisfies PlanWorkerRequest,
+      );
+      this.#slots.push(slot);
+    }
+  }
+
+  /** Worker threads in the pool. */
+  get size(): number {
+    return this.#slots.length;
+  }
+
+  /** Workers started and not yet terminated (0 after {@linkcode PlanWorkerPool.dispose}). */
+  get liveWorkers(): number {
+    return this.#slots.filter((s) => s.alive).length;
+  }
+
+  /** The version last passed to {@linkcode PlanWorkerPool.sync}, or null before. */
+  get version(): number | null {
+    return this.#version;
+  }
+
+  /**
+   * Copies the model's current weights into every worker (save to a temporary folder, load
+   * there) and records `version` as the weights the workers hold.
+   *
+   * @throws {Error} when a worker fails to load the model, or the pool is disposed or failed.
+   */
+  async sync(version: number): Promise<void> {
+    this.#assertUsable();
+    this.#dir ??= await Deno.makeTempDir({ prefix: "mbrl-plan-weights-" });
+    const path = `${this.#dir}/v${version}`;
+    await this.#model.save(path);
+    try {
+      await Promise.all(this.#slots.map((slot) => this.#load(slot, path, version)));
+    } finally {
+      await Deno.remove(path, { recursive: true }).catch(() => {});
+    }
+    this.#version = version;
+  }
+
+  /** Whether this pool takes `rows` rows now: synced, healthy and enough rows to split. */
+  accepts(rows: number): boolean {
+    return !this.#disposed && this.#version !== null &&
+      rows >= this.#minRows * (this.#slots.length + 1);
+  }
+
+  /**
+   * Splits the rows into `size + 1` contiguous shares, posts one to each worker, rolls out
+   * the first on this thread and waits for the others.
+   *
+   * @throws {Error} when a worker failed, crashed or stalled, or the pool is disposed.
+   */
+  run(spec: RolloutSpec, batch: RolloutBatch, out: Float64Array): void {
+    this.#assertUsable();
+    const threads = this.#slots.length + 1;
+    const R = batch.rows;
+    const bounds = Array.from({ length: threads + 1 }, (_, k) => Math.round((k * R) / threads));
+    const seq = ++this.#seq;
+    this.#slots.forEach((slot, w) => {
+      const lo = bounds[w + 1]!;
+      const hi = bounds[w + 2]!;
+      const part = sliceBatch(spec, batch, lo, hi);
+      if (slot.result.byteLength < (hi - lo) * 8) {
+        slot.result = new SharedArrayBuffer(Math.max(8, R * 8));
+      }
+      const transfer = [part.states, part.actions, part.members, part.meanNoise, part.rewardNoise]
+        .filter((a) => a !== undefined).map((a) => a!.buffer as ArrayBuffer);
+      slot.worker.postMessage(
+        { kind: "run", seq, spec, batch: part, result: slot.result } satisfies PlanWorkerRequest,
+        transfer,
+      );
+    });
+    rolloutTotals(this.#model, this.#rules, spec, batch, {
+      lo: 0,
+      hi: bounds[1]!,
+      out: out.subarray(0, bounds[1]!),
+    });
+    this.#slots.forEach((slot, w) => {
+      this.#await(w, seq);
+      const lo = bounds[w + 1]!;
+      const hi = bounds[w + 2]!;
+      out.set(new Float64Array(slot.result, 0, hi - lo), lo);
+    });
+  }
+
+  /**
+   * Terminates worker `index` without telling the pool, as a crash would (for tests: the
+   * next planning call must fail rather than return a wrong action).
+   */
+  terminateWorker(index: number): void {
+    this.#slots[index]?.worker.terminate();
+  }
+
+  /** Terminates every worker and removes the weight folder. Later calls throw. */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    for (const slot of this.#slots) {
+      slot.worker.terminate();
+      slot.alive = false;
+    }
+    if (this.#dir !== null) {
+      try {
+        Deno.removeSync(this.#dir, { recursive: true });
+      } catch {
+        // already gone
+      }
+    }
+  }
+
+  #load(slot: Slot, path: string, version: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onMessage = (event: MessageEvent<PlanWorkerReply>) => {
+        const reply = event.data;
+        slot.worker.removeEventListener("message", onMessage);
+        if (reply.kind === "loaded" && reply.version === version) resolve();
+        else {
+          reject(
+            new Error(
+              `A planning worker failed to load the model: ${
+                reply.kind === "error" ? reply.message : "unexpected reply"
+              }`,
+            ),
+          );
+        }
+      };
+      slot.worker.addEventListener("message", onMessage);
+      slot.worker.postMessage(
+        { kind: "load", path, envId: this.#envId, version } satisfies PlanWorkerRequest,
+      );
+    });
+  }
+
+  /** Waits until worker `w` reports job `seq`, watching its heartbeat. */
+  #await(w: number, seq: number): void {
+    const ctrl = this.#control;
+    const base = w * CTRL_WORDS;
+    let beat = Atomics.load(ctrl, base + HEARTBEAT);
+    let since = performance.now();
+    for (;;) {
+      const done = Atomics.load(ctrl, base + DONE);
+      if (done === seq) break;
+      Atomics.wait(ctrl, base + DONE, done, 50);
+      const now = Atomics.load(ctrl, base + HEARTBEAT);
+      if (now !== beat) {
+        beat = now;
+        since = performance.now();
+      } else if (performance.now() - since > this.#stallMs) {
+        this.#fail(
+          `Planning worker ${w} made no progress for ${this.#stallMs} ms (crashed or terminated)`,
+        );
+      }
+    }
+    if (Atomics.load(ctrl, base + STATUS) !== 0) {
+      const bytes = this.#errors.slice(w * ERROR_BYTES, (w + 1) * ERROR_BYTES);
+      const end = bytes.indexOf(0);
+      const text = new TextDecoder().decode(bytes.subarray(0, end < 0 ? bytes.length : end));
+      this.#fail(`Planning worker ${w} failed: ${text}`);
+    }
+  }
+
+  #fail(message: string): never {
+    this.#failure ??= message;
+    throw new Error(this.#failure);
+  }
+
+  #assertUsable(): void {
+    if (this.#disposed) throw new Error("This planning worker pool has been disposed");
+    if (this.#failure !== null) throw new Error(this.#failure);
+  }
+}

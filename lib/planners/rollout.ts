@@ -1,0 +1,219 @@
+/**
+ * The inner loop of trajectory evaluation as one pure function over prepared arrays, so that
+ * the main thread and the planning workers run exactly the same code on their share of rows.
+ *
+ * Everything random is drawn before the rollout (by {@linkcode TrajectoryEvaluator}, on the
+ * main thread, from each planning slot's own stream) and replayed to the model row by row, so
+ * a row's result does not depend on which thread or block computes it.
+ *
+ * @module
+ */
+import type { EnvRules } from "../envs/types.ts";
+import type { DynamicsModel, DynamicsPrediction } from "../models/types.ts";
+import { Rng } from "../rng.ts";
+import type { RuleSource } from "./trajectory_evaluator.ts";
+
+/** Rows per model call: larger batches were slower per FLOP here (cache), smaller ones pay dispatch. */
+export const ROLLOUT_BLOCK_ROWS = 2048;
+
+/** What a rollout computes, independent of the rows (plain data: it is posted to workers). */
+export interface RolloutSpec {
+  /** State (observation) dimension `d`. */
+  stateDim: number;
+  /** Width of one env action row. */
+  envDim: number;
+  /** Horizon `H`. */
+  horizon: number;
+  /** Per-step discount. */
+  discount: number;
+  /** Quadratic shaping weights `[d]`, or null. */
+  shaping: Float32Array | null;
+  /** Rewards from the env's rules or the model. */
+  rewardSource: RuleSource;
+  /** Terminations from the env's rules or the model. */
+  terminationSource: RuleSource;
+  /**
+   * `"predict"`: the model's mean; `"sample"`: `model.sample` with the pre-drawn member
+   * choices and Gaussian noise of {@linkcode RolloutBatch}.
+   */
+  call: "predict" | "sample";
+}
+
+/** The rows of one rollout: start states, env actions and pre-drawn randomness, step-major. */
+export interface RolloutBatch {
+  /** Rows `R`. */
+  rows: number;
+  /** Start state of each row, `[R * d]`. */
+  states: Float32Array;
+  /** Env actions, `[H * R * envDim]`: step `t`, row `r` at `(t * R + r) * envDim`. */
+  actions: Float32Array;
+  /** Ensemble member (elite index) per step and row, `[H * R]` (sample calls with ensembles). */
+  members?: Int32Array;
+  /** Standard normal noise of the next states, `[H * R * d]` (probabilistic sample calls). */
+  meanNoise?: Float64Array;
+  /** Standard normal noise of the rewards, `[H * R]` (probabilistic sample calls). */
+  rewardNoise?: Float64Array;
+}
+
+/**
+ * An {@linkcode Rng} that hands out given normal draws in order: the state noise, then the
+ * reward noise, the order in which `BaseDynamicsModel.sample` draws them. Any other draw
+ * throws, so a change in how the model consumes randomness fails loudly.
+ */
+class ReplayRng extends Rng {
+  #first: Float64Array;
+  #second: Float64Array;
+  #i = 0;
+
+  constructor(first: Float64Array, second: Float64Array) {
+    super(0);
+    this.#first = first;
+    this.#second = second;
+  }
+
+  override normal(): number {
+    const i = this.#i++;
+    const n = this.#first.length;
+    if (i < n) return this.#first[i]!;
+    if (i - n < this.#second.length) return this.#second[i - n]!;
+    throw new Error("The model drew more normal values than the planner prepared");
+  }
+
+  override uniform(): number {
+    throw new Error("The model drew a uniform value the planner did not prepare");
+  }
+
+  override int(_n: number): number {
+    throw new Error("The model drew an integer the planner did not prepare");
+  }
+}
+
+const EMPTY = new Float64Array(0);
+
+/**
+ * Rolls rows `[lo, hi)` of `batch` out for `spec.horizon` steps and writes each row's
+ * discounted objective to `out[r - lo]`: `sum_t discount^t * alive_t * (reward_t -
+ * shaping(next_t))`, a row stopping after its first terminal next state (whose reward counts).
+ * Rows are processed in blocks of at most {@linkcode ROLLOUT_BLOCK_ROWS} model rows; `onBlockStep`
+ * is called after every model call (the workers' heartbeat).
+ *
+ * @example
+ * ```ts
+ * import { TrueDynamicsModel } from "./true_dynamics_model.ts";
+ * import { CartPoleEnv, cartPoleRules } from "../envs/cart_pole.ts";
+ * const model = new TrueDynamicsModel({ env: new CartPoleEnv() });
+ * const spec: RolloutSpec = { stateDim: 4, envDim: 1, horizon: 2, discount: 1, shaping: null,
+ *   rewardSource: "env", terminationSource: "env", call: "predict" };
+ * const batch: RolloutBatch = { rows: 1, states: new Float32Array(4), actions: Float32Array.of(1, 0) };
+ * const out = new Float64Array(1);
+ * rolloutTotals(model, cartPoleRules, spec, batch, { lo: 0, hi: 1, out });
+ * out[0]; // 2
+ * ```
+ */
+export function rolloutTotals(
+  model: DynamicsModel,
+  rules: EnvRules | undefined,
+  spec: RolloutSpec,
+  batch: RolloutBatch,
+  range: { lo: number; hi: number; out: Float64Array; onBlockStep?: () => void },
+): void {
+  const { stateDim: d, envDim, horizon: H, discount, shaping } = spec;
+  const { rows: R } = batch;
+  const { lo, hi, out } = range;
+  for (let a = lo; a < hi; a += ROLLOUT_BLOCK_ROWS) {
+    const b = Math.min(hi, a + ROLLOUT_BLOCK_ROWS);
+    const n = b - a;
+    let states: Float32Array = batch.states.slice(a * d, b * d);
+    const alive = new Uint8Array(n).fill(1);
+    const total = new Float64Array(n);
+    let weight = 1;
+    for (let t = 0; t < H; t++) {
+      const base = t * R;
+      const actions = batch.actions.subarray((base + a) * envDim, (base + b) * envDim);
+      let pred: DynamicsPrediction;
+      if (spec.call === "predict") {
+        pred = model.predict(states, actions);
+      } else {
+        const members = batch.members?.subarray(base + a, base + b);
+        const rng = new ReplayRng(
+          batch.meanNoise?.subarray((base + a) * d, (base + b) * d) ?? EMPTY,
+          batch.rewardNoise?.subarray(base + a, base + b) ?? EMPTY,
+        );
+        pred = model.sample(states, actions, {
+          rng,
+          propagation: members === undefined ? "ts1" : "tsinf",
+          members,
+        });
+      }
+      range.onBlockStep?.();
+      const next = pred.mean;
+      const reward = spec.rewardSource === "env"
+        ? rules!.reward(states, actions, next, n)
+        : pred.reward;
+      const done = terminated(spec.terminationSource, rules, pred, n);
+      for (let r = 0; r < n; r++) {
+        if (alive[r] === 0) continue;
+        let value = reward[r]!;
+        if (shaping !== null) {
+          for (let j = 0; j < d; j++) {
+            const w = shaping[j]!;
+            if (w !== 0) value -= w * next[r * d + j]! ** 2;
+          }
+        }
+        total[r] = total[r]! + weight * value;
+        if (done[r] === 1) alive[r] = 0;
+      }
+      states = next;
+      weight *= discount;
+    }
+    out.set(total, a - lo);
+  }
+}
+
+/** Terminal flags `[n]` of a prediction, from the env's rule or the model's head (> 0.5). */
+export function terminated(
+  source: RuleSource,
+  rules: EnvRules | undefined,
+  pred: DynamicsPrediction,
+  n: number,
+): Uint8Array {
+  if (source === "env") return rules!.terminated(pred.mean, n);
+  const out = new Uint8Array(n);
+  const prob = pred.terminationProb;
+  if (prob !== undefined) { for (let r = 0; r < n; r++) out[r] = prob[r]! > 0.5 ? 1 : 0; }
+  return out;
+}
+
+/** Rows `[lo, hi)` of `batch` as a batch of their own (copies, ready to transfer). */
+export function sliceBatch(
+  spec: RolloutSpec,
+  batch: RolloutBatch,
+  lo: number,
+  hi: number,
+): RolloutBatch {
+  const { stateDim: d, envDim, horizon: H } = spec;
+  const R = batch.rows;
+  const n = hi - lo;
+  const perStep = <T extends Float32Array | Float64Array | Int32Array>(
+    src: T,
+    width: number,
+    make: (length: number) => T,
+  ): T => {
+    const dst = make(H * n * width);
+    for (let t = 0; t < H; t++) {
+      dst.set(src.subarray((t * R + lo) * width, (t * R + hi) * width), t * n * width);
+    }
+    return dst;
+  };
+  const out: RolloutBatch = {
+    rows: n,
+    states: batch.states.slice(lo * d, hi * d),
+    actions: perStep(batch.actions, envDim, (k) => new Float32Array(k)),
+  };
+  if (batch.members) out.members = perStep(batch.members, 1, (k) => new Int32Array(k));
+  if (batch.meanNoise) out.meanNoise = perStep(batch.meanNoise, d, (k) => new Float64Array(k));
+  if (batch.rewardNoise) {
+    out.rewardNoise = perStep(batch.rewardNoise, 1, (k) => new Float64Array(k));
+  }
+  return out;
+}
