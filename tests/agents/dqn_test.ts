@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import { assert, assertEquals, assertLess } from "@std/assert";
+import { assert, assertEquals, assertLess, assertRejects } from "@std/assert";
 import { setupBackend } from "../../lib/backend.ts";
 import { ReplayBuffer } from "../../lib/buffer/replay_buffer.ts";
 import { makeEnv } from "../../lib/envs/mod.ts";
@@ -7,6 +7,7 @@ import { Adam } from "../../lib/nn/adam.ts";
 import { Mlp } from "../../lib/nn/mlp.ts";
 import { Rng } from "../../lib/rng.ts";
 import { DQN_ZOO_CARTPOLE, dqnEpsilon, dqnGradientStep, trainDQN } from "../../lib/agents/dqn.ts";
+import { DQN_ZOO_PRESETS, zooBudget, zooEnvIds } from "../../lib/agents/zoo_presets.ts";
 import { assertBeatsRandomReproducibly } from "./helpers.ts";
 
 await setupBackend();
@@ -88,5 +89,64 @@ Deno.test("trainDQN writes the run folder and rejects bad options", async () => 
     threw = error instanceof RangeError;
   }
   assert(threw);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("DQN presets: the three Zoo envs resolve, overrides apply field by field, other envs are refused", async () => {
+  assertEquals(zooEnvIds("dqn"), ["CartPole-v1", "Acrobot-v1", "MountainCar-v0"]);
+  assertEquals(
+    zooEnvIds("dqn").map((id) => zooBudget("dqn", id)),
+    [50_000, 100_000, 120_000],
+  );
+  assertEquals(DQN_ZOO_PRESETS["MountainCar-v0"]!.config.targetUpdateInterval, 600);
+  assert(Object.isFrozen(DQN_ZOO_PRESETS["Acrobot-v1"]!.config.hiddenSizes));
+  await assertRejects(
+    () => trainDQN({ envName: "Pendulum-v1", seed: 0 }),
+    RangeError,
+    'Expected envName to be one of CartPole-v1, Acrobot-v1, MountainCar-v0 for DQN but found "Pendulum-v1"',
+  );
+  const dir = await Deno.makeTempDir();
+  await trainDQN({
+    envName: "MountainCar-v0",
+    seed: 0,
+    maxSteps: 32,
+    evalEvery: 32,
+    evalEpisodes: 1,
+    outDir: dir,
+    runId: "m",
+    config: { hiddenSizes: [16, 16] },
+  });
+  const config = JSON.parse(await Deno.readTextFile(`${dir}/m/config.json`));
+  assertEquals(config.config, {
+    ...DQN_ZOO_PRESETS["MountainCar-v0"]!.config,
+    hiddenSizes: [16, 16],
+  });
+  assertEquals(config.threshold, -110);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("trainDQN on Acrobot-v1 uses its preset and budget by default, and frees its networks when a run throws", async () => {
+  const dir = await Deno.makeTempDir();
+  const before = tf.memory().numTensors;
+  await assertRejects(
+    () =>
+      trainDQN({
+        envName: "Acrobot-v1",
+        seed: 0,
+        evalEvery: 64,
+        evalEpisodes: 1,
+        outDir: dir,
+        runId: "a",
+        onProgress: () => {
+          throw new Error("stop here");
+        },
+      }),
+    Error,
+    "stop here",
+  );
+  assertEquals(tf.memory().numTensors, before);
+  const config = JSON.parse(await Deno.readTextFile(`${dir}/a/config.json`));
+  assertEquals(config.config, DQN_ZOO_PRESETS["Acrobot-v1"]!.config);
+  assertEquals([config.maxSteps, config.threshold], [100_000, -100]);
   await Deno.remove(dir, { recursive: true });
 });

@@ -11,6 +11,7 @@ import {
   ppoUpdate,
   trainPPO,
 } from "../../lib/agents/ppo.ts";
+import { PPO_ZOO_PRESETS, zooBudget, zooEnvIds } from "../../lib/agents/zoo_presets.ts";
 import { assertBeatsRandomReproducibly } from "./helpers.ts";
 
 await setupBackend();
@@ -90,4 +91,116 @@ Deno.test("trainPPO writes the run folder and rejects a budget below one rollout
   assertEquals(config.config.gaeLambda, 0.8);
   await assertRejects(() => trainPPO({ seed: 0, maxSteps: 100 }), RangeError);
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("PPO presets resolve for all five envs with the Zoo's budgets", () => {
+  assertEquals(zooEnvIds("ppo"), [
+    "CartPole-v1",
+    "Pendulum-v1",
+    "MountainCar-v0",
+    "MountainCarContinuous-v0",
+    "Acrobot-v1",
+  ]);
+  assertEquals(
+    zooEnvIds("ppo").map((id) => zooBudget("ppo", id)),
+    [100_000, 100_000, 1_000_000, 20_000, 1_000_000],
+  );
+  const mcc = PPO_ZOO_PRESETS["MountainCarContinuous-v0"]!.config;
+  assertEquals([mcc.normalize, mcc.orthoInit, mcc.vfCoef, mcc.maxGradNorm], [true, false, 0.19, 5]);
+  assertEquals(PPO_ZOO_PRESETS["Pendulum-v1"]!.config.learningRateSchedule, "constant");
+  assert(Object.isFrozen(mcc));
+});
+
+/** A Gaussian rollout: actions pushed towards -obs[0] have positive advantage. */
+function gaussianRollout(rng: Rng): PpoRollout {
+  const n = 256;
+  const rollout: PpoRollout = {
+    n,
+    obsDim: 3,
+    actionDim: 1,
+    observations: rng.fillUniform(new Float32Array(n * 3), -1, 1),
+    actions: new Float32Array(n),
+    logProbs: new Float32Array(n),
+    advantages: new Float32Array(n),
+    returns: new Float32Array(n),
+  };
+  for (let i = 0; i < n; i++) {
+    const action = rng.normal(); // the initial policy: mean ~0, std 1
+    rollout.actions[i] = action;
+    rollout.logProbs[i] = -0.5 * action * action - 0.5 * Math.log(2 * Math.PI);
+    rollout.advantages[i] = action * -rollout.observations[i * 3]! > 0 ? 1 : -1;
+    rollout.returns[i] = rollout.observations[i * 3 + 1]!;
+  }
+  return rollout;
+}
+
+Deno.test("a PPO update with a Gaussian policy lowers its losses and moves the log-std, without leaking", () => {
+  const rng = new Rng(6);
+  const config = PPO_ZOO_PRESETS["Pendulum-v1"]!.config;
+  const net = makeActorCritic(3, 1, { config, rng: rng.stream("init"), continuous: true });
+  const rollout = gaussianRollout(rng.stream("data"));
+  ppoUpdate(net, rollout, { config, clipRange: 0.2, rng: rng.stream("mb") });
+  const before = tf.memory().numTensors;
+  const stats = ppoUpdate(net, rollout, { config, clipRange: 0.2, rng: rng.stream("mb2") });
+  assertEquals(tf.memory().numTensors, before);
+  assertLess(stats.valueLoss.at(-1)!, stats.valueLoss[0]!);
+  assertLess(stats.policyLoss.at(-1)!, stats.policyLoss[0]!);
+  assert(net.logStd!.dataSync()[0] !== 0);
+  disposeActorCritic(net);
+});
+
+Deno.test("trainPPO runs the Gaussian policy on Pendulum-v1 and VecNormalize on MountainCarContinuous-v0 from their presets", async () => {
+  const dir = await Deno.makeTempDir();
+  const pendulum = await trainPPO({
+    envName: "Pendulum-v1",
+    seed: 0,
+    maxSteps: 4096,
+    evalEvery: 4096,
+    evalEpisodes: 2,
+    outDir: dir,
+    runId: "p",
+  });
+  assertEquals([pendulum.envSteps, pendulum.updates.length], [4096, 1]);
+  assert(Number.isFinite(pendulum.finalEvalMean!) && pendulum.finalEvalMean! < 0);
+  const config = JSON.parse(await Deno.readTextFile(`${dir}/p/config.json`));
+  assertEquals(config.config, PPO_ZOO_PRESETS["Pendulum-v1"]!.config);
+  assertEquals(config.threshold, -200);
+  const mcc = await trainPPO({
+    envName: "MountainCarContinuous-v0",
+    seed: 0,
+    maxSteps: 64,
+    evalEvery: 64,
+    evalEpisodes: 1,
+  });
+  assertEquals(mcc.updates.length, 8);
+  assert(mcc.updates.every((u) => u.valueLoss.every(Number.isFinite)));
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("trainPPO frees its networks when a run throws midway, and refuses a bad schedule", async () => {
+  const before = tf.memory().numTensors;
+  await assertRejects(
+    () =>
+      trainPPO({
+        seed: 0,
+        maxSteps: 1024,
+        evalEvery: 256,
+        evalEpisodes: 1,
+        onProgress: () => {
+          throw new Error("stop here");
+        },
+      }),
+    Error,
+    "stop here",
+  );
+  assertEquals(tf.memory().numTensors, before);
+  await assertRejects(
+    () =>
+      trainPPO({
+        seed: 0,
+        config: { learningRateSchedule: "cosine" as "linear" },
+      }),
+    TypeError,
+    'Expected learningRateSchedule to be "linear" or "constant" but found cosine',
+  );
 });
