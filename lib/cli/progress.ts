@@ -317,7 +317,10 @@ export class ProgressReporter {
       this.#lastDrawKey = key;
       this.#lastDraw = now;
       this.#draw();
-    } else if (status.phase === "eval" && (status.evalEpisode ?? 0) > 0) {
+    } else if (
+      status.phase === "eval" && (status.evalEpisode ?? 0) > 0 &&
+      status.evalEpisode !== status.evalEpisodes // the evaluation's own line follows
+    ) {
       const now = this.#now();
       if (now - this.#lastPlain < this.#plainEveryMs) return;
       this.#lastPlain = now;

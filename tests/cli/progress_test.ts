@@ -189,7 +189,6 @@ Deno.test("off a terminal: a line per episode and evaluation, evaluation progres
     "eval at 300 steps: 1 of 10 episodes done, running mean 480.0\n",
     "eval at 300 steps: 4 of 10 episodes done, running mean 480.0\n",
     "eval at 300 steps: 7 of 10 episodes done, running mean 480.0\n",
-    "eval at 300 steps: 10 of 10 episodes done, running mean 480.0\n",
     "eval at 400 steps: mean 480.0 over 10 episodes\n",
     "not solved in 400 steps: final eval mean 480.0 over 10 episodes, 20.0 s\n",
   ]);
