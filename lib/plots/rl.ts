@@ -5,7 +5,7 @@
  */
 import * as Plot from "@observablehq/plot";
 import { methodColorScale } from "./colors.ts";
-import { type FigureLayout, figureLayout } from "./common.ts";
+import { type FigureLayout, figureLayout, logOrLinear } from "./common.ts";
 import { plotElement } from "./document.ts";
 import { Figure } from "./figure.ts";
 import { assertRows, groupBy, median, quantile } from "./stats.ts";
@@ -82,6 +82,9 @@ export function learningCurveSummary(
  *
  * @example
  * ```ts
+ * const rows = [0, 1].flatMap((seed) =>
+ *   [100, 200, 300].map((envSteps) => ({ method: "mbrl", seed, envSteps, return: envSteps + seed }))
+ * );
  * learningCurve(rows, { logX: true, band: "iqr", threshold: 475 });
  * ```
  */
@@ -306,5 +309,113 @@ export function returnHistogram(
   });
   return new Figure(element, {
     description: `Return histogram: ${rows.length} episodes of ${policies.join(", ")}`,
+  });
+}
+
+/**
+ * Steps to solve of one seed of one method on one env; a censored seed (not solved within its
+ * budget) carries its budget as `steps`.
+ */
+export interface StepsByEnvRow {
+  envId: string;
+  method: string;
+  seed: number;
+  /** Steps to solve, or the budget when `censored`. */
+  steps: number;
+  /** True when the seed did not solve within its budget (`steps` is the budget). */
+  censored: boolean;
+}
+
+/** Options of {@linkcode stepsToSolveByEnv}. */
+export interface StepsByEnvOptions extends FigureLayout {
+  /** Logarithmic x axis (steps span 100 to 1,000,000 across envs). @default {true} */
+  logX?: boolean;
+}
+
+/**
+ * Real steps to solve per env (one panel row each) and method: a filled dot per solved seed, an
+ * open triangle at the budget per censored seed (it did not solve within it), and a tick at the
+ * median with censored seeds counted as their budgets (a `>=` label when the median itself is
+ * censored).
+ *
+ * @example
+ * ```ts
+ * stepsToSolveByEnv([
+ *   { envId: "CartPole-v1", method: "mbrl", seed: 0, steps: 300, censored: false },
+ *   { envId: "CartPole-v1", method: "dqn", seed: 0, steps: 50000, censored: true },
+ * ]);
+ * ```
+ * @throws {TypeError} on empty rows.
+ */
+export function stepsToSolveByEnv(
+  rows: readonly StepsByEnvRow[],
+  options: StepsByEnvOptions = {},
+): Figure {
+  assertRows(rows, "stepsToSolveByEnv");
+  const envs = [...new Set(rows.map((r) => r.envId))];
+  const methods = [...new Set(rows.map((r) => r.method))];
+  const medians = [...groupBy(rows, (r) => `${r.envId}\u0000${r.method}`).values()].map((g) => {
+    const sorted = g.map((r) => r.steps).sort((a, b) => a - b);
+    const value = median(sorted);
+    const solved = g.filter((r) => !r.censored).length;
+    const censored = solved <= Math.floor(g.length / 2) && solved < g.length;
+    return {
+      envId: g[0]!.envId,
+      method: g[0]!.method,
+      median: value,
+      label: `${censored ? ">=" : ""}${Math.round(value).toLocaleString("en-US")} ` +
+        `(${solved}/${g.length})`,
+    };
+  });
+  const solvedRows = rows.filter((r) => !r.censored);
+  const censoredRows = rows.filter((r) => r.censored);
+  const element = plotElement({
+    ...figureLayout(options, { height: 40 + envs.length * (24 + 22 * methods.length) }),
+    marginLeft: 60,
+    marginRight: 150,
+    grid: true,
+    x: logOrLinear("real environment steps to solve", options.logX ?? true),
+    y: { label: null, domain: methods },
+    fy: { label: null, domain: envs },
+    color: methodColorScale(methods),
+    marks: [
+      Plot.frame({ strokeOpacity: 0.2 }),
+      Plot.dot(solvedRows, {
+        x: "steps",
+        y: "method",
+        fy: "envId",
+        fill: "method",
+        r: 3.5,
+        fillOpacity: 0.7,
+      }),
+      Plot.dot(censoredRows, {
+        x: "steps",
+        y: "method",
+        fy: "envId",
+        stroke: "method",
+        symbol: "triangle",
+        r: 4,
+      }),
+      Plot.tickX(medians, {
+        x: "median",
+        y: "method",
+        fy: "envId",
+        stroke: "method",
+        strokeWidth: 3,
+      }),
+      Plot.text(medians, {
+        x: "median",
+        y: "method",
+        fy: "envId",
+        text: "label",
+        textAnchor: "start",
+        dx: 8,
+        fontSize: 9,
+      }),
+    ],
+  });
+  return new Figure(element, {
+    description: `Steps to solve by env: ${envs.length} env(s), ${methods.length} method(s), ` +
+      `${censoredRows.length} of ${rows.length} seeds censored`,
   });
 }
