@@ -1,59 +1,244 @@
 /**
- * Greedy evaluation shared by the model-free baselines: `episodes` evaluation environments
- * stepped side by side, one batched network call per time step for all still-running
- * episodes (a solved 10-episode evaluation is 500 calls on `[<=10, 4]`, not 5,000 on `[1, 4]`).
- * Evaluation steps never count as training steps.
+ * The one evaluation loop, shared by the model-free baselines and MBRL: `episodes` evaluation
+ * environments stepped side by side, one batched policy call per time step for all
+ * still-running episodes (a solved 10-episode CartPole evaluation is 500 calls on `[<=10, 4]`,
+ * not 5,000 on `[1, 4]`). Evaluation steps never count as training steps.
+ * {@linkcode evaluatePlanner} runs an MPC planner through it, planning for all live episodes
+ * in one batched rollout per time step.
  *
  * @module
  */
 import type { Env } from "../envs/types.ts";
+import type { EnvAction, MpcPlanner } from "../planners/mod.ts";
 import type { Rng } from "../rng.ts";
 
 /**
- * Picks one discrete action per row of `observations` (`[n * obsDim]` row-major); returns `[n]`.
+ * Picks one action per row of `observations` (`[n * obsDim]` row-major); returns `[n]`
+ * actions (Discrete indices as numbers, or Box actions). `slots[row]` is the episode index
+ * (0-based) of each row, for policies that keep per-episode state.
  */
-export type BatchPolicy = (observations: Float32Array, n: number) => ArrayLike<number>;
+export type BatchPolicy = (
+  observations: Float32Array,
+  n: number,
+  slots: readonly number[],
+) => ArrayLike<EnvAction>;
+
+/** Options of {@linkcode evaluateBatched}. */
+export interface EvaluateBatchedOptions {
+  /** Called for each episode after its env reset and before its first action. */
+  onEpisodeStart?: (episode: number) => void;
+  /**
+   * Called when an episode ends, with its index, its return and the returns of all episodes
+   * finished so far (in finishing order).
+   */
+  onEpisodeEnd?: (episode: number, episodeReturn: number, finished: readonly number[]) => void;
+  /**
+   * Checked after every finished episode with the finished returns (finishing order) and the
+   * episode count: `true` stops the evaluation (for example once the mean cannot reach a
+   * threshold: `evaluationCannotSolve`). @default {never stop early}
+   */
+  stopWhen?: (finished: readonly number[], episodes: number) => boolean;
+}
 
 /** Result of {@linkcode evaluateBatched}. */
 export interface EvalResult {
-  /** Undiscounted return of each episode, `[episodes]`. */
+  /** Undiscounted return of each finished episode, in episode order, `[<= episodes]`. */
   returns: number[];
+  /** Mean of `returns`. */
   mean: number;
   /** Population standard deviation of the returns. */
   std: number;
+  /** True when `stopWhen` ended the evaluation before every episode finished. */
+  stoppedEarly: boolean;
 }
 
 /**
- * Runs one episode in each of `envs` (reset with seeds drawn from `rng`) with `policy`,
- * batching the still-running episodes, and returns their returns.
+ * Runs one episode in each of `envs` (episode `e` reset with the `e`-th seed drawn from
+ * `rng`) with `policy`, batching the still-running episodes, and returns their returns.
  *
  * @example
  * ```ts
+ * import { makeEnv } from "../envs/mod.ts";
+ * import { Rng } from "../rng.ts";
  * const envs = Array.from({ length: 10 }, () => makeEnv("CartPole-v1"));
- * const { mean } = evaluateBatched(envs, (obs, n) => new Int32Array(n), rng.stream("eval"));
+ * const { mean } = evaluateBatched(envs, (_obs, n) => new Int32Array(n), new Rng(0));
  * ```
  */
-export function evaluateBatched(envs: readonly Env[], policy: BatchPolicy, rng: Rng): EvalResult {
+export function evaluateBatched(
+  envs: readonly Env[],
+  policy: BatchPolicy,
+  rng: Rng,
+  options: EvaluateBatchedOptions = {},
+): EvalResult {
   const dim = envs[0]!.observationSpace.shape[0]!;
   const obs = envs.map((env) => env.reset({ seed: rng.nextSeed() }).observation);
+  envs.forEach((_, e) => options.onEpisodeStart?.(e));
   const returns = envs.map(() => 0);
+  const ended = envs.map(() => false);
+  const finished: number[] = [];
   let alive = envs.map((_, i) => i);
+  let stoppedEarly = false;
   const batch = new Float32Array(envs.length * dim);
-  while (alive.length > 0) {
+  while (alive.length > 0 && !stoppedEarly) {
     alive.forEach((e, row) => batch.set(obs[e]!, row * dim));
-    const actions = policy(batch.subarray(0, alive.length * dim), alive.length);
+    const actions = policy(batch.subarray(0, alive.length * dim), alive.length, alive);
     const still: number[] = [];
-    alive.forEach((e, row) => {
+    for (let row = 0; row < alive.length; row++) {
+      const e = alive[row]!;
       const step = envs[e]!.step(actions[row]!);
       returns[e]! += step.reward;
       obs[e] = step.observation;
-      if (!step.terminated && !step.truncated) still.push(e);
-    });
+      if (!step.terminated && !step.truncated) {
+        still.push(e);
+        continue;
+      }
+      ended[e] = true;
+      finished.push(returns[e]!);
+      options.onEpisodeEnd?.(e, returns[e]!, finished);
+      if (
+        options.stopWhen !== undefined && finished.length < envs.length &&
+        options.stopWhen(finished, envs.length)
+      ) {
+        stoppedEarly = true;
+        break;
+      }
+    }
     alive = still;
+  }
+  const done = returns.filter((_, e) => ended[e]);
+  const mean = done.reduce((a, b) => a + b, 0) / done.length;
+  const std = Math.sqrt(done.reduce((a, r) => a + (r - mean) ** 2, 0) / done.length);
+  return { returns: done, mean, std, stoppedEarly };
+}
+
+/** Options of {@linkcode evaluatePlanner}. */
+export interface EvaluatePlannerOptions {
+  /** Episodes (at most `envs.length`; the first `episodes` envs are used). @default {envs.length} */
+  episodes?: number;
+  /**
+   * The evaluation stream: episode `e`'s env is reset with its `e`-th `nextSeed()`, and its
+   * planner noise comes from `rng.stream("episode <e>")`.
+   */
+  rng: Rng;
+  /** Early stop, as in {@linkcode EvaluateBatchedOptions.stopWhen}. */
+  stopWhen?: (finished: readonly number[], episodes: number) => boolean;
+  /** Called when an episode ends (index, return, finished returns so far). */
+  onEpisode?: (episode: number, episodeReturn: number, finished: readonly number[]) => void;
+  /**
+   * Plan for all live episodes in one batched call per time step (`true`), or one episode
+   * after another with the same seeds and streams (`false`: the reference the lockstep run
+   * must equal). @default {true}
+   */
+  lockstep?: boolean;
+}
+
+/** Result of {@linkcode evaluatePlanner}. */
+export interface PlannerEvalResult extends EvalResult {
+  /** Mean planning wall time per episode step, ms (a batched call's time shared out). */
+  planMs: number;
+  /** Episode steps planned. */
+  planSteps: number;
+  /** Wall time of the whole evaluation, s. */
+  seconds: number;
+}
+
+/**
+ * Evaluates `planner` greedily on `envs`: one episode per env, the env's true returns.
+ * Episode `e` plans in the planner's slot `e + 1` (slot 0, the training slot, is left
+ * untouched) with its own streams, so the result does not depend on `lockstep`, nor on the
+ * planner's worker count; the slots are released afterwards. Statistics taken from the planner
+ * before the evaluation are discarded (`takeStats()` closes the caller's window first).
+ *
+ * @example
+ * ```ts
+ * import { makeEnv } from "../envs/mod.ts";
+ * import { LinearDynamicsModel } from "../models/mod.ts";
+ * import { RandomShootingMPC } from "../planners/mod.ts";
+ * import { Rng } from "../rng.ts";
+ * const dynamicsModel = new LinearDynamicsModel({ stateDim: 4, actionDim: 1 });
+ * const planner = new RandomShootingMPC({ dynamicsModel, envId: "CartPole-v1", numSamples: 20 });
+ * const envs = Array.from({ length: 2 }, () => makeEnv("CartPole-v1"));
+ * const { mean, planSteps } = evaluatePlanner(planner, envs, { rng: new Rng(0) });
+ * ```
+ * @throws {RangeError} when `episodes` is not in `[1, envs.length]`.
+ */
+export function evaluatePlanner(
+  planner: MpcPlanner,
+  envs: readonly Env[],
+  options: EvaluatePlannerOptions,
+): PlannerEvalResult {
+  const episodes = options.episodes ?? envs.length;
+  if (!Number.isInteger(episodes) || episodes < 1 || episodes > envs.length) {
+    throw new RangeError(
+      `Expected episodes to be an integer in [1, ${envs.length}] (one env each) but found ${episodes}`,
+    );
+  }
+  const { rng, lockstep = true } = options;
+  const started = performance.now();
+  const used = envs.slice(0, episodes);
+  planner.takeStats();
+  const startEpisode = (e: number) => planner.resetSlot(e + 1, rng.stream(`episode ${e}`));
+  let result: EvalResult;
+  try {
+    if (lockstep) {
+      result = evaluateBatched(
+        used,
+        (obs, n, slots) => planner.getActions(obs, n, slots.map((e) => e + 1)),
+        rng,
+        {
+          onEpisodeStart: startEpisode,
+          onEpisodeEnd: options.onEpisode,
+          stopWhen: options.stopWhen,
+        },
+      );
+    } else {
+      result = evaluateOneByOne(planner, used, options, startEpisode);
+    }
+  } finally {
+    for (let e = 0; e < episodes; e++) planner.releaseSlot(e + 1);
+  }
+  const plan = planner.takeStats();
+  return {
+    ...result,
+    planMs: plan.msMean,
+    planSteps: plan.steps,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+/** The sequential reference of {@linkcode evaluatePlanner}: same seeds, streams and stop rule. */
+function evaluateOneByOne(
+  planner: MpcPlanner,
+  envs: readonly Env[],
+  options: EvaluatePlannerOptions,
+  startEpisode: (e: number) => void,
+): EvalResult {
+  const seeds = envs.map(() => options.rng.nextSeed());
+  const returns: number[] = [];
+  let stoppedEarly = false;
+  for (let e = 0; e < envs.length; e++) {
+    let obs = envs[e]!.reset({ seed: seeds[e] }).observation;
+    startEpisode(e);
+    let ret = 0;
+    for (;;) {
+      const step = envs[e]!.step(planner.getActions(obs, 1, [e + 1])[0]!);
+      ret += step.reward;
+      obs = step.observation;
+      if (step.terminated || step.truncated) break;
+    }
+    returns.push(ret);
+    options.onEpisode?.(e, ret, returns);
+    if (
+      options.stopWhen !== undefined && returns.length < envs.length &&
+      options.stopWhen(returns, envs.length)
+    ) {
+      stoppedEarly = true;
+      break;
+    }
   }
   const mean = returns.reduce((a, b) => a + b, 0) / returns.length;
   const std = Math.sqrt(returns.reduce((a, r) => a + (r - mean) ** 2, 0) / returns.length);
-  return { returns, mean, std };
+  return { returns, mean, std, stoppedEarly };
 }
 
 /** Index of the largest of `k` values in each row of `values` (`[n * k]`); returns `[n]`. */

@@ -377,15 +377,19 @@ export abstract class MpcPlanner {
    * the env's own). Call it after every refit: until the weights are synced again, planning
    * runs on the main thread alone (same actions, one core).
    *
+   * `stallTimeoutMs` (used when the pool starts) is how long a worker may make no progress
+   * before a planning call fails (default 30 s).
+   *
    * @throws {Error} when a worker cannot load the model, or the planner is disposed.
    */
-  async syncWeights(): Promise<void> {
+  async syncWeights(options: { stallTimeoutMs?: number } = {}): Promise<void> {
     if (this.#disposed) throw new Error("This planner has been disposed");
     if (this.#workers === 0 || this.#workerEnv === undefined) return;
     const model = this.#model as BaseDynamicsModel;
     this.#pool ??= new PlanWorkerPool(model, {
       workers: this.#workers,
       envId: this.#workerEnv,
+      stallTimeoutMs: options.stallTimeoutMs,
     });
     const print = weightsFingerprint(model);
     await this.#pool.sync(print);

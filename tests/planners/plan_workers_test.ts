@@ -1,0 +1,158 @@
+import * as tf from "@tensorflow/tfjs";
+import { assert, assertEquals, assertThrows } from "@std/assert";
+import { setupBackend } from "../../lib/backend.ts";
+import { ReplayBuffer } from "../../lib/buffer/mod.ts";
+import { CartPoleEnv } from "../../lib/envs/cart_pole.ts";
+import { type BaseDynamicsModel, createDynamicsModel } from "../../lib/models/mod.ts";
+import {
+  defaultWorkerCount,
+  type EnvAction,
+  makeMpcPlanner,
+  type MpcPlanner,
+  type PlannerType,
+} from "../../lib/planners/mod.ts";
+import { Rng } from "../../lib/rng.ts";
+
+await setupBackend();
+
+/** A few hundred random CartPole transitions. */
+function randomBuffer(seed: number): ReplayBuffer {
+  const rng = new Rng(seed);
+  const env = new CartPoleEnv({ rng: rng.stream("env") });
+  const buffer = new ReplayBuffer(300, { stateDim: 4, actionDim: 1, rng: rng.stream("buf") });
+  let obs = env.reset().observation;
+  for (let t = 0; t < 300; t++) {
+    const action = rng.int(2);
+    const step = env.step(action);
+    buffer.add({ ...step, state: obs, action, nextState: step.observation });
+    obs = step.terminated || step.truncated ? env.reset().observation : step.observation;
+  }
+  return buffer;
+}
+
+async function trainedModel(
+  type: "deterministic" | "probabilistic" | "ensemble",
+  seed = 1,
+): Promise<BaseDynamicsModel> {
+  const model = createDynamicsModel({
+    type,
+    stateDim: 4,
+    actionDim: 1,
+    hiddenSizes: [16, 16],
+    numModels: 3,
+    rng: new Rng(seed),
+  });
+  await model.train(randomBuffer(seed), { epochs: 2 });
+  return model;
+}
+
+function planner(
+  model: BaseDynamicsModel,
+  workers: number,
+  type: PlannerType = "random_shooting",
+  extra: Record<string, unknown> = {},
+): MpcPlanner {
+  return makeMpcPlanner({ type, numSamples: 150, horizon: 4, particles: 2, workers, ...extra }, {
+    dynamicsModel: model,
+    envId: "CartPole-v1",
+    rng: new Rng(5),
+  });
+}
+
+/** Actions and planned returns of `steps` planning steps along a fixed state sequence. */
+function trace(p: MpcPlanner, steps: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < steps; i++) {
+    const state = Float32Array.of(0.01 * i, -0.02, 0.03 - 0.005 * i, 0.01);
+    const action: EnvAction = p.getAction(state);
+    out.push(`${action}:${p.lastStats!.plannedReturn}`);
+  }
+  return out;
+}
+
+Deno.test("0, 1 and 2 workers give identical actions (probabilistic: RS, CEM; ensemble: RS)", async () => {
+  for (const type of ["probabilistic", "ensemble"] as const) {
+    const model = await trainedModel(type);
+    const optimisers = type === "ensemble"
+      ? ["random_shooting"] as const
+      : ["random_shooting", "cem"] as const;
+    for (const optimiser of optimisers) {
+      const traces: string[][] = [];
+      for (const workers of [0, 1, 2]) {
+        const p = planner(model, workers, optimiser, optimiser === "cem" ? { numElite: 10 } : {});
+        await p.syncWeights();
+        assertEquals(p.workersInUse, workers);
+        traces.push(trace(p, 6));
+        p.dispose();
+      }
+      assertEquals(traces[1], traces[0], `${type} ${optimiser}: 1 worker`);
+      assertEquals(traces[2], traces[0], `${type} ${optimiser}: 2 workers`);
+    }
+    model.dispose();
+  }
+});
+
+Deno.test("a refit without syncWeights plans on the main thread; syncing brings the workers back", async () => {
+  const model = await trainedModel("probabilistic");
+  const p = planner(model, 1);
+  await p.syncWeights();
+  assertEquals(p.workersInUse, 1);
+  await model.train(randomBuffer(9), { epochs: 1 });
+  assertEquals(p.workersInUse, 0); // stale copy: never used
+  const reference = planner(model, 0);
+  assertEquals(trace(p, 3), trace(reference, 3));
+  await p.syncWeights();
+  assertEquals(p.workersInUse, 1);
+  assertEquals(trace(p, 3), trace(reference, 3));
+  p.dispose();
+  model.dispose();
+});
+
+Deno.test("no tensor leak over 2,000 planning steps with a worker, none live after dispose", async () => {
+  const model = await trainedModel("probabilistic");
+  const p = planner(model, 1, "random_shooting", { particles: 1, horizon: 2 });
+  await p.syncWeights();
+  const state = Float32Array.of(0, 0, 0.01, 0);
+  p.getAction(state);
+  const before = tf.memory().numTensors;
+  for (let i = 0; i < 2000; i++) p.getAction(state);
+  assertEquals(tf.memory().numTensors, before);
+  assertEquals(p.workersInUse, 1);
+  assertEquals(p.workerPool!.liveWorkers, 1);
+  p.dispose();
+  assertEquals(p.workerPool!.liveWorkers, 0);
+  assertThrows(() => p.getAction(state), Error, "disposed");
+  model.dispose();
+});
+
+Deno.test("a crashed worker makes the next planning call throw, never a silent action", async () => {
+  const model = await trainedModel("probabilistic");
+  const p = planner(model, 1);
+  await p.syncWeights({ stallTimeoutMs: 300 });
+  const state = Float32Array.of(0, 0, 0.01, 0);
+  p.getAction(state);
+  p.workerPool!.terminateWorker(0);
+  assertThrows(() => p.getAction(state), Error, "Planning worker 0");
+  assertThrows(() => p.getAction(state), Error, "Planning worker 0"); // stays failed
+  p.dispose();
+  model.dispose();
+});
+
+Deno.test("the workers knob: read back, validated, MBRL_WORKERS", async () => {
+  const model = await trainedModel("deterministic");
+  assertEquals(planner(model, 2).settings.workers, 2);
+  assertThrows(() => planner(model, -1), RangeError, "workers");
+  const saved = Deno.env.get("MBRL_WORKERS");
+  try {
+    Deno.env.set("MBRL_WORKERS", "0");
+    assertEquals(defaultWorkerCount(), 0);
+    Deno.env.set("MBRL_WORKERS", "two");
+    assertThrows(() => defaultWorkerCount(), TypeError, "MBRL_WORKERS");
+    Deno.env.delete("MBRL_WORKERS");
+    assert(defaultWorkerCount() === Math.min(navigator.hardwareConcurrency - 1, 3));
+  } finally {
+    if (saved === undefined) Deno.env.delete("MBRL_WORKERS");
+    else Deno.env.set("MBRL_WORKERS", saved);
+  }
+  model.dispose();
+});
