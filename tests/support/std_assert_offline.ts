@@ -1,14 +1,14 @@
 /**
- * Offline stand-in for the subset of `jsr:@std/assert` our tests use, built on Node's
- * `assert.deepStrictEqual` engine (`node:util`'s `isDeepStrictEqual`).
+ * Offline stand-in for the subset of `jsr:@std/assert` our tests use, written to match the
+ * recorded behaviour of the real package in `tests/support/std_assert_table.ts` (pass/fail
+ * only; messages differ).
  *
  * Only `.ci/with_std_assert.ts` maps `@std/assert` here, and only when JSR cannot be reached;
  * everywhere else the tests run on the real package. `tests/std_assert_adapter_test.ts` checks
- * that these functions pass and fail on the same inputs as the real ones (messages aside).
+ * these functions against that table (and the real package against it where JSR is reachable).
  *
  * @module
  */
-import { isDeepStrictEqual } from "node:util";
 
 /** Error thrown by every failed assertion (name and role as in `@std/assert`). */
 export class AssertionError extends Error {
@@ -19,19 +19,112 @@ export class AssertionError extends Error {
   }
 }
 
-/** Deep equality as `@std/assert` defines it: NaN equals NaN and `0` equals `-0`. */
-function equal(a: unknown, b: unknown): boolean {
-  if (typeof a === "number" && typeof b === "number") {
-    return a === b || (Number.isNaN(a) && Number.isNaN(b));
-  }
-  return isDeepStrictEqual(a, b) || (isDeepStrictEqual(zeroToPositive(a), zeroToPositive(b)));
+/** `===`, except that NaN equals NaN (and, as with `===`, `-0` equals `0`). */
+function sameValueZero(a: unknown, b: unknown): boolean {
+  return a === b || (a !== a && b !== b);
 }
 
-/** Copies arrays replacing `-0` by `0` so node's `Object.is` comparison matches std. */
-function zeroToPositive(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(zeroToPositive);
-  if (typeof value === "number" && value === 0) return 0;
-  return value;
+function isObjectLike(value: unknown): value is object {
+  return typeof value === "object" && value !== null;
+}
+
+/** Same prototype, where `null` and `Object.prototype` count as the same. */
+function sameProto(a: object, b: object): boolean {
+  const pa = Object.getPrototypeOf(a);
+  const pb = Object.getPrototypeOf(b);
+  const plain = (p: unknown) => p === null || p === Object.prototype;
+  return pa === pb || (plain(pa) && plain(pb));
+}
+
+/** Objects whose own enumerable keys are all that matter: plain objects and arrays. */
+function isPlain(value: object): boolean {
+  const proto = Object.getPrototypeOf(value);
+  return proto === null || proto === Object.prototype || proto === Array.prototype;
+}
+
+/** Classes that compare by their string form (a RegExp's source and flags, a URL). */
+function comparesAsString(value: object): boolean {
+  return value instanceof RegExp || value instanceof URL || value instanceof URLSearchParams ||
+    value instanceof Intl.Locale;
+}
+
+function enumerableKeys(value: object): (string | symbol)[] {
+  const symbols = Object.getOwnPropertySymbols(value).filter((key) =>
+    Object.prototype.propertyIsEnumerable.call(value, key)
+  );
+  return [...Object.keys(value), ...symbols];
+}
+
+/** Own property names and symbols (enumerable or not) along the prototype chain. */
+function keysAlongChain(value: object): Set<string | symbol> {
+  const keys = new Set<string | symbol>();
+  for (
+    let o: object | null = value;
+    o !== null && o !== Object.prototype && o !== Array.prototype;
+    o = Object.getPrototypeOf(o)
+  ) {
+    for (const key of Object.getOwnPropertyNames(o)) keys.add(key);
+    for (const key of Object.getOwnPropertySymbols(o)) keys.add(key);
+  }
+  return keys;
+}
+
+type Indexed = Record<string | symbol, unknown>;
+
+/**
+ * Deep equality with `@std/assert`'s semantics (see `std_assert_table.ts` for the recorded
+ * cases): NaN equals NaN and `-0` equals `0` at every depth, typed arrays element by element
+ * (same class and length), Dates by time, Maps and Sets regardless of order, RegExps and URLs
+ * by their string form, plain objects and arrays by their own enumerable keys (a missing key
+ * differs from an undefined one), other objects by all keys along their prototype chain.
+ * Prototypes must match, except that null-prototype objects equal plain ones.
+ */
+function equal(a: unknown, b: unknown, seen = new Map<unknown, unknown>()): boolean {
+  if (sameValueZero(a, b)) return true;
+  if (!isObjectLike(a) || !isObjectLike(b)) return false;
+  if (a instanceof Date && b instanceof Date) return Object.is(a.getTime(), b.getTime());
+  if (!sameProto(a, b)) return false;
+  if (ArrayBuffer.isView(a) && !(a instanceof DataView)) {
+    const x = a as unknown as ArrayLike<unknown>;
+    const y = b as unknown as ArrayLike<unknown>;
+    if (x.length !== y.length) return false;
+    for (let i = 0; i < x.length; i++) if (!sameValueZero(x[i], y[i])) return false;
+    return true;
+  }
+  if (a instanceof ArrayBuffer) {
+    return equal(new Uint8Array(a), new Uint8Array(b as ArrayBuffer), seen);
+  }
+  if (a instanceof WeakMap || a instanceof WeakSet) {
+    throw new TypeError(`Cannot compare ${a.constructor.name} instances`);
+  }
+  if (a instanceof WeakRef) return equal(a.deref(), (b as WeakRef<object>).deref(), seen);
+  if (seen.get(a) === b) return true;
+  if (Object.keys(a).length !== Object.keys(b).length) return false;
+  seen.set(a, b);
+  if ((a instanceof Map || a instanceof Set) && (b instanceof Map || b instanceof Set)) {
+    if (a.size !== b.size) return false;
+    // Each entry of `a` must match some entry of `b` (keys and values deeply equal).
+    for (const [aKey, aValue] of a.entries()) {
+      let matched = false;
+      for (const [bKey, bValue] of b.entries()) {
+        if (equal(aKey, bKey, seen) && equal(aValue, bValue, seen)) {
+          matched = true;
+          break;
+        }
+      }
+      if (!matched) return false;
+    }
+    return true;
+  }
+  if (!isPlain(a) && comparesAsString(a)) return String(a) === String(b);
+  const keys = isPlain(a)
+    ? new Set([...enumerableKeys(a), ...enumerableKeys(b)])
+    : keysAlongChain(a).union(keysAlongChain(b));
+  for (const key of keys) {
+    if ((key in a) !== (key in b)) return false;
+    if (!equal((a as Indexed)[key], (b as Indexed)[key], seen)) return false;
+  }
+  return true;
 }
 
 function show(value: unknown): string {
@@ -79,15 +172,20 @@ export function assertStrictEquals<T>(actual: unknown, expected: T, msg?: string
   }
 }
 
-/** Asserts `|actual - expected| <= tolerance` (default 1e-7, as in `@std/assert`). */
+/**
+ * Asserts `|actual - expected| <= tolerance`. The default tolerance is relative, as in
+ * `@std/assert`: `|expected| * 1e-7` (1e-7 when `expected` is not finite), so against 0 it is
+ * exact.
+ */
 export function assertAlmostEquals(
   actual: number,
   expected: number,
-  tolerance = 1e-7,
+  tolerance?: number,
   msg?: string,
 ): void {
   if (Object.is(actual, expected)) return;
   const delta = Math.abs(expected - actual);
+  tolerance ??= Number.isFinite(expected) ? Math.abs(expected * 1e-7) : 1e-7;
   if (delta <= tolerance) return;
   throw new AssertionError(
     msg ?? `Expected actual: "${actual}" to be close to "${expected}": delta "${delta}" ` +
@@ -171,19 +269,23 @@ type ErrorClass<E extends Error> = abstract new (...args: never[]) => E;
 function checkError<E extends Error>(
   error: unknown,
   ErrorType: ErrorClass<E> | undefined,
-  msgIncludes: string | undefined,
+  msgIncludes: string | RegExp | undefined,
 ): void {
   if (ErrorType === undefined) return;
+  if (!(error instanceof Error)) {
+    throw new AssertionError(`A non-Error object was thrown: ${show(error)}`);
+  }
   if (!(error instanceof ErrorType)) {
     throw new AssertionError(
-      `Expected error to be instance of "${ErrorType.name}", but was "${
-        (error as Error)?.constructor?.name
-      }"`,
+      `Expected error to be instance of "${ErrorType.name}", but was "${error.constructor?.name}"`,
     );
   }
-  if (msgIncludes !== undefined && !String(error.message).includes(msgIncludes)) {
+  const message = String(error.message);
+  const ok = msgIncludes === undefined || msgIncludes === "" ||
+    (msgIncludes instanceof RegExp ? msgIncludes.test(message) : message.includes(msgIncludes));
+  if (!ok) {
     throw new AssertionError(
-      `Expected error message to include "${msgIncludes}", but got "${error.message}"`,
+      `Expected error message to include ${String(msgIncludes)}, but got "${message}"`,
     );
   }
 }
@@ -206,7 +308,10 @@ export function assertThrows<E extends Error = Error>(
   throw new AssertionError(`Expected function to throw${note ? `: ${note}` : "."}`);
 }
 
-/** Asserts that the promise returned by `fn` rejects; optionally its type and message. */
+/**
+ * Asserts that `fn` returns a promise that rejects; optionally its type and message. A
+ * synchronous throw or a non-promise return fails, as in `@std/assert`.
+ */
 export async function assertRejects<E extends Error = Error>(
   fn: () => PromiseLike<unknown>,
   ErrorTypeOrMsg?: ErrorClass<E> | string,
@@ -214,12 +319,22 @@ export async function assertRejects<E extends Error = Error>(
   msg?: string,
 ): Promise<E> {
   const ErrorType = typeof ErrorTypeOrMsg === "string" ? undefined : ErrorTypeOrMsg;
+  const note = typeof ErrorTypeOrMsg === "string" ? ErrorTypeOrMsg : msg;
+  const suffix = note ? `: ${note}` : ".";
+  let returned: unknown;
   try {
-    await fn();
+    returned = fn();
+  } catch {
+    throw new AssertionError(`Function throws when expected to reject${suffix}`);
+  }
+  const thenable = isObjectLike(returned) && typeof (returned as PromiseLike<unknown>).then ===
+      "function";
+  if (!thenable) throw new AssertionError(`Function did not return a promise${suffix}`);
+  try {
+    await returned;
   } catch (error) {
     checkError(error, ErrorType, msgIncludes);
     return error as E;
   }
-  const note = typeof ErrorTypeOrMsg === "string" ? ErrorTypeOrMsg : msg;
-  throw new AssertionError(`Expected function to reject${note ? `: ${note}` : "."}`);
+  throw new AssertionError(`Expected function to reject${suffix}`);
 }
