@@ -1,33 +1,29 @@
 /**
- * `deno task bench:plan`: mean planning time per step and achieved model GFLOP/s for the
- * design's default planner (random shooting, 1,000 sequences, horizon 10, a [256,256]
- * probabilistic model), CEM and MPPI at the same size, and this project's CartPole default
- * (random shooting over action indices, 500 x H15, [64,64] deterministic).
+ * `deno task bench:plan`: planning time per step for the design's default planner (random
+ * shooting, 1,000 sequences, horizon 10, a [256,256] probabilistic model), CEM and MPPI at the
+ * same size, and the training default (random shooting over action indices, 500 x H15,
+ * [64,64] deterministic), each with 0, 1 and 2 planning workers (1, 2 and 3 threads); the
+ * lockstep evaluation step (10 episodes planned in one call); the backend's raw matMul
+ * GFLOP/s; numpy's one-thread time for the design-default step (when a `python3` with numpy
+ * is on PATH) and our ratio to it; and a breakdown of where a design-default step's time goes.
  *
- * Models are fitted for a few epochs on random CartPole transitions first (planning cost does
- * not depend on how good the model is). States come from a random-policy trajectory.
- * FLOPs count the model's matrix multiplies only (`2 * in * out` per dense layer and row, the
- * members a row actually passes through), so GFLOP/s over the whole planning step includes
- * the evaluator's and optimiser's JS work; the `predict` column times the model alone on one
- * batch of the same size.
+ * The machine may be shared, so every figure is measured in `--rounds` interleaved rounds
+ * (numpy, then each worker count, in turn) and reported as the median with the range; compare
+ * ratios within one run. Models are fitted for 2 epochs on random CartPole transitions
+ * (planning cost does not depend on how good the model is). FLOPs count the model's matrix
+ * multiplies only (`2 * in * out` per dense layer and row).
  *
- * Usage: `deno task bench:plan [--steps 20] [--quick]`
+ * Usage: `deno task bench:plan [--steps 10] [--rounds 3] [--workers 0,1,2] [--quick]`
  *
  * @module
  */
+import * as tf from "@tensorflow/tfjs";
 import { setupBackend } from "../backend.ts";
 import { ReplayBuffer } from "../buffer/mod.ts";
-import { CartPoleEnv, cartPoleRules } from "../envs/cart_pole.ts";
+import { CartPoleEnv } from "../envs/cart_pole.ts";
 import { createDynamicsModel, type DynamicsModelType } from "../models/mod.ts";
-import type { DynamicsModel } from "../models/types.ts";
-import {
-  type ActionMode,
-  CEM_MPC,
-  type MpcOptions,
-  type MpcPlanner,
-  MPPIMPC,
-  RandomShootingMPC,
-} from "../planners/mod.ts";
+import type { DynamicsModel, DynamicsPrediction } from "../models/types.ts";
+import { type ActionMode, makeMpcPlanner, type MpcPlanner } from "../planners/mod.ts";
 import { Rng } from "../rng.ts";
 import { parseFlags } from "../cli/args.ts";
 
@@ -41,7 +37,10 @@ interface BenchCase {
   horizon: number;
   actionMode: ActionMode;
   iterations: number;
-  numModels?: number;
+  /** Planning slots per call (10 = a lockstep evaluation step). */
+  slots: number;
+  /** Timed steps relative to `--steps`. */
+  stepScale: number;
 }
 
 /** The design's planning setting, which most cases vary one thing of. */
@@ -53,6 +52,20 @@ const DESIGN_DEFAULT: Omit<BenchCase, "name"> = {
   horizon: 10,
   actionMode: "continuous",
   iterations: 1,
+  slots: 1,
+  stepScale: 1,
+};
+
+const TRAIN_DEFAULT: Omit<BenchCase, "name"> = {
+  planner: "random_shooting",
+  modelType: "deterministic",
+  hidden: [64, 64],
+  numSamples: 500,
+  horizon: 15,
+  actionMode: "discrete",
+  iterations: 1,
+  slots: 1,
+  stepScale: 2,
 };
 
 const CASES: BenchCase[] = [
@@ -62,31 +75,23 @@ const CASES: BenchCase[] = [
     name: "CEM 1000 x H10 x 5 iterations, [256,256] probabilistic",
     planner: "cem",
     iterations: 5,
+    stepScale: 0.3,
   },
   {
     ...DESIGN_DEFAULT,
     name: "MPPI 1000 x H10 x 1 iteration, [256,256] probabilistic",
     planner: "mppi",
   },
+  { ...TRAIN_DEFAULT, name: "train default: RS 500 x H15 discrete, [64,64] deterministic" },
   {
-    ...DESIGN_DEFAULT,
-    name: "RS 1000 x H10, ensemble of 5 [256,256] (ts1)",
-    modelType: "ensemble",
-    numModels: 5,
-  },
-  {
-    name: "train default: RS 500 x H15 discrete, [64,64] deterministic",
-    planner: "random_shooting",
-    modelType: "deterministic",
-    hidden: [64, 64],
-    numSamples: 500,
-    horizon: 15,
-    actionMode: "discrete",
-    iterations: 1,
+    ...TRAIN_DEFAULT,
+    name: "train default, lockstep evaluation step: 10 episodes in one call",
+    slots: 10,
+    stepScale: 1,
   },
 ];
 
-/** Matrix-multiply FLOPs of one row through one member. */
+/** Matrix-multiply FLOPs of one row through the network. */
 function flopsPerRow(c: BenchCase, stateDim: number, actionDim: number): number {
   const out = (stateDim + 1) * (c.modelType === "deterministic" ? 1 : 2);
   const sizes = [stateDim + actionDim, ...c.hidden, out];
@@ -110,86 +115,293 @@ function randomData(rng: Rng, steps: number): { buffer: ReplayBuffer; states: Fl
   return { buffer, states };
 }
 
-function makePlanner(c: BenchCase, model: DynamicsModel, rng: Rng): MpcPlanner {
-  const options: MpcOptions = {
-    dynamicsModel: model,
-    actionSpace: { kind: "discrete", n: 2 },
-    rules: cartPoleRules,
-    envId: "CartPole-v1",
+function makePlanner(c: BenchCase, model: DynamicsModel, workers: number, rng: Rng): MpcPlanner {
+  const extra = c.planner === "cem"
+    ? { numElite: 100, numIterations: c.iterations }
+    : c.planner === "mppi"
+    ? { numIterations: c.iterations }
+    : {};
+  return makeMpcPlanner({
+    type: c.planner,
     horizon: c.horizon,
     numSamples: c.numSamples,
     actionMode: c.actionMode,
-    rng,
+    workers,
+    ...extra,
+  }, { dynamicsModel: model, envId: "CartPole-v1", rng });
+}
+
+/** Mean ms per call of `f` over `reps` calls. */
+function timeMs(reps: number, f: () => void): number {
+  const t0 = performance.now();
+  for (let i = 0; i < reps; i++) f();
+  return (performance.now() - t0) / reps;
+}
+
+function median(values: readonly number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** `median (min-max)` of per-round figures. */
+function spread(values: readonly number[], digits = 1): string {
+  if (values.length === 1) return values[0]!.toFixed(digits);
+  return `${median(values).toFixed(digits)} (${Math.min(...values).toFixed(digits)}-${
+    Math.max(...values).toFixed(digits)
+  })`;
+}
+
+/** The backend's GFLOP/s on the planner's main matMul: [1000,256] x [256,256] + bias, relu. */
+function rawMatMulGflops(): number {
+  const rng = new Rng(1);
+  const [a, b, bias] = [
+    tf.tensor2d(rng.fillNormal(new Float32Array(1000 * 256)), [1000, 256]),
+    tf.tensor2d(rng.fillNormal(new Float32Array(256 * 256)), [256, 256]),
+    tf.tensor1d(new Float32Array(256)),
+  ];
+  // Read back outside the tidy: a tidy returning a large typed array scans every element.
+  const call = () => {
+    const out = tf.fused.matMul({ a, b, bias, activation: "relu" });
+    out.dataSync();
+    out.dispose();
   };
-  if (c.planner === "cem") {
-    return new CEM_MPC({ ...options, numElite: 100, numIterations: c.iterations });
+  for (let i = 0; i < 3; i++) call();
+  const ms = timeMs(20, call);
+  tf.dispose([a, b, bias]);
+  return (2 * 1000 * 256 * 256) / (ms * 1e6);
+}
+
+/** numpy's ms per design-default step in one round, or the reason it could not run. */
+async function numpyRound(steps: number): Promise<number | string> {
+  const script = new URL("./numpy_plan_ref.py", import.meta.url).pathname;
+  try {
+    const out = await new Deno.Command("python3", {
+      args: [script, String(steps), "1"],
+      env: { OMP_NUM_THREADS: "1", OPENBLAS_NUM_THREADS: "1", MKL_NUM_THREADS: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    if (!out.success) {
+      const err = new TextDecoder().decode(out.stderr).trim().split("\n").at(-1) ?? "";
+      return `python3 failed (${err})`;
+    }
+    const json = JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").at(-1)!);
+    return json.msPerStep[0] as number;
+  } catch (error) {
+    return `no python3 (${(error as Error).message})`;
   }
-  if (c.planner === "mppi") return new MPPIMPC({ ...options, numIterations: c.iterations });
-  return new RandomShootingMPC(options);
+}
+
+/** A free stand-in model returning fixed predictions: what the planner costs without a model. */
+function freeModel(template: DynamicsPrediction, rows: number): DynamicsModel {
+  const mean = template.mean.slice(0, rows * 4);
+  const reward = template.reward.slice(0, rows);
+  const predict = (states: Float32Array): DynamicsPrediction => {
+    const n = states.length / 4;
+    return { mean: mean.slice(0, n * 4), reward: reward.slice(0, n) };
+  };
+  return {
+    stateDim: 4,
+    actionDim: 1,
+    numMembers: 1,
+    probabilistic: false,
+    train: () => Promise.resolve([]),
+    predict,
+    sample: predict,
+    dispose() {},
+    save: () => Promise.resolve(),
+  };
+}
+
+/**
+ * Where a design-default step's time goes, per round: the model's 10 calls, their dense
+ * layers alone as raw tfjs ops, one upload + read-back per call, the random numbers, and the
+ * evaluator's and optimiser's own work (the planner with a free model).
+ */
+function breakdownRound(
+  model: DynamicsModel,
+  state: Float32Array,
+  c: BenchCase,
+): Record<string, number> {
+  const n = c.numSamples;
+  const H = c.horizon;
+  const states = new Float32Array(n * 4);
+  for (let i = 0; i < n; i++) states.set(state, i * 4);
+  const actions = new Float32Array(n).map((_, i) => i % 2);
+  const rng = new Rng(3);
+  const modelMs = timeMs(H, () => model.sample(states, actions, { rng }));
+  const rngW = new Rng(4);
+  const sizes = [5, ...c.hidden, 10];
+  const weights = sizes.slice(1).map((out, l) => ({
+    w: tf.tensor2d(rngW.fillNormal(new Float32Array(sizes[l]! * out)), [sizes[l]!, out]),
+    b: tf.tensor1d(new Float32Array(out)),
+  }));
+  const x = new Float32Array(n * 5).map(() => rngW.uniform());
+  const forward = () => {
+    const out = tf.tidy(() => {
+      let h: tf.Tensor2D = tf.tensor2d(x, [n, 5]);
+      weights.forEach(({ w, b }, l) => {
+        h = tf.fused.matMul({
+          a: h,
+          b: w,
+          bias: b,
+          activation: l < weights.length - 1 ? "relu" : "linear",
+        });
+      });
+      return h;
+    });
+    out.dataSync();
+    out.dispose();
+  };
+  forward();
+  const denseMs = timeMs(H, forward);
+  const io = () => {
+    const t = tf.tensor2d(x, [n, 5]);
+    t.dataSync();
+    t.dispose();
+  };
+  const ioMs = timeMs(H * 5, io);
+  weights.forEach(({ w, b }) => tf.dispose([w, b]));
+  const noise = new Float64Array(n * 5);
+  const randomMs = timeMs(H, () => {
+    for (let i = 0; i < noise.length; i++) noise[i] = rng.normal();
+    for (let i = 0; i < n; i++) noise[i] = rng.uniform();
+  });
+  const template = model.predict(states, actions);
+  const free = makePlanner(c, freeModel(template, n), 0, new Rng(5));
+  for (let i = 0; i < 3; i++) free.getAction(state);
+  free.takeStats();
+  const plannerMs = timeMs(10, () => free.getAction(state));
+  return {
+    "model calls (10 x model.sample, 1000 rows)": modelMs * H,
+    "  of which dense layers (raw tfjs: upload, 3 fused matMul+bias+relu, dataSync)": denseMs * H,
+    "  of which one upload + dataSync per call": ioMs * H,
+    "  rest of the model (input packing, Gaussian head and noise in JS)": (modelMs - denseMs) *
+      H,
+    "random numbers (50k normals + 10k uniforms, JS)": randomMs * H,
+    "evaluator + optimiser bookkeeping (the step with a free model, incl. random numbers)":
+      plannerMs,
+  };
 }
 
 async function main(): Promise<void> {
   const flags = parseFlags(Deno.args, {
-    steps: { kind: "int", min: 1, help: "timed planning steps per case [20]" },
-    quick: { kind: "bool", help: "first and last cases only" },
+    steps: { kind: "int", min: 1, help: "timed planning steps per case and round [10]" },
+    rounds: { kind: "int", min: 1, help: "interleaved measurement rounds [3]" },
+    workers: { kind: "intList", help: "worker counts to compare [0,1,2]" },
+    quick: { kind: "bool", help: "design and train defaults only, workers 0,1, 1 round" },
   });
-  const steps = (flags.steps as number | undefined) ?? 20;
+  const quick = flags.quick === true;
+  const steps = (flags.steps as number | undefined) ?? (quick ? 5 : 10);
+  const rounds = (flags.rounds as number | undefined) ?? (quick ? 1 : 3);
+  const workerCounts = (flags.workers as number[] | undefined) ?? (quick ? [0, 1] : [0, 1, 2]);
   const backend = await setupBackend();
   const rng = new Rng(0);
   const { buffer, states } = randomData(rng, 2000);
+  const load = Deno.loadavg().map((v) => v.toFixed(2)).join(", ");
   console.log(
     `backend ${backend.backend} simd ${backend.simd} threads ${backend.threads}; ` +
-      `${steps} timed steps per case after 3 warm-up steps`,
+      `${navigator.hardwareConcurrency} cores, load average ${load} (at start); ` +
+      `${rounds} round(s) of ${steps} timed steps per case after warm-up; median (min-max)`,
   );
-  console.log(
-    "| case | ms / step | model rows / step | GFLOP / step | GFLOP/s (whole step) | " +
-      "predict ms (one batch) | GFLOP/s (predict alone) |",
-  );
-  console.log("|---|---|---|---|---|---|---|");
-  const cases = flags.quick === true ? [CASES[0]!, CASES.at(-1)!] : CASES;
+  const raw: number[] = [];
+  const numpy: (number | string)[] = [];
+  const breakdown: Record<string, number>[] = [];
+  const rows: string[] = [];
+  const cases = quick ? [CASES[0]!, CASES[3]!, CASES[4]!] : CASES;
+  let designMs: number[] = [];
   for (const c of cases) {
     const model = createDynamicsModel({
       type: c.modelType,
       stateDim: 4,
       actionDim: 1,
       hiddenSizes: c.hidden,
-      numModels: c.numModels,
       rng: rng.stream(c.name),
     });
     await model.train(buffer, { epochs: 2 });
-    const planner = makePlanner(c, model, rng.stream(`planner ${c.name}`));
-    for (let i = 0; i < 3; i++) planner.getAction(states[i]!);
-    planner.takeStats();
-    for (let i = 0; i < steps; i++) planner.getAction(states[(i * 37) % states.length]!);
-    const stats = planner.takeStats();
-    const rowsPerStep = stats.modelEvaluations / stats.steps;
-    const gflop = (rowsPerStep * flopsPerRow(c, 4, 1)) / 1e9;
-    // The model alone on one batch of the planner's size.
-    const batch = c.numSamples;
-    const s = new Float32Array(batch * 4);
-    const a = new Float32Array(batch);
-    for (let i = 0; i < batch; i++) {
-      s.set(states[i % states.length]!, i * 4);
-      a[i] = i % 2;
-    }
-    const sampleRng = rng.stream("predict");
-    const call = () =>
-      c.modelType === "deterministic"
-        ? model.predict(s, a)
-        : model.sample(s, a, { rng: sampleRng, propagation: "ts1" });
-    for (let i = 0; i < 3; i++) call();
-    const reps = 30;
-    const t0 = performance.now();
-    for (let i = 0; i < reps; i++) call();
-    const predictMs = (performance.now() - t0) / reps;
-    const predictGflop = (batch * flopsPerRow(c, 4, 1)) / 1e9;
-    console.log(
-      `| ${c.name} | ${stats.msMean.toFixed(1)} | ${rowsPerStep.toFixed(0)} | ` +
-        `${gflop.toFixed(3)} | ${(gflop / (stats.msMean / 1000)).toFixed(1)} | ` +
-        `${predictMs.toFixed(2)} | ${(predictGflop / (predictMs / 1000)).toFixed(1)} |`,
+    const planners = workerCounts.map((w) =>
+      makePlanner(c, model, w, rng.stream(`planner ${c.name}`))
     );
+    for (const p of planners) await p.syncWeights();
+    const n = Math.max(1, Math.round(steps * c.stepScale));
+    const slots = Array.from({ length: c.slots }, (_, k) => k);
+    const plan = (p: MpcPlanner, i: number) => {
+      const batch = new Float32Array(c.slots * 4);
+      for (let k = 0; k < c.slots; k++) {
+        batch.set(states[(i * 37 + k * 101) % states.length]!, k * 4);
+      }
+      p.getActions(batch, c.slots, slots);
+    };
+    for (const p of planners) for (let i = 0; i < 2; i++) plan(p, i);
+    const perRound = planners.map(() => [] as number[]);
+    for (let r = 0; r < rounds; r++) {
+      if (c === CASES[0]) {
+        raw.push(rawMatMulGflops());
+        numpy.push(await numpyRound(n));
+        breakdown.push(breakdownRound(model, states[0]!, c));
+      }
+      planners.forEach((p, k) => {
+        p.takeStats();
+        const t0 = performance.now();
+        for (let i = 0; i < n; i++) plan(p, i);
+        perRound[k]!.push((performance.now() - t0) / n);
+      });
+    }
+    const gflop = (c.slots * c.numSamples * c.horizon * c.iterations * flopsPerRow(c, 4, 1)) / 1e9;
+    planners.forEach((p, k) => {
+      const ms = perRound[k]!;
+      if (c === CASES[0] && workerCounts[k] === 0) designMs = ms;
+      const gflops = ms.map((m) => gflop / (m / 1000));
+      const numpyMs = numpy.filter((x): x is number => typeof x === "number");
+      const ratio = c === CASES[0] && numpyMs.length === ms.length
+        ? spread(ms.map((m, i) => m / numpyMs[i]!), 2)
+        : "";
+      rows.push(
+        `| ${c.name} | ${workerCounts[k]} (${p.workersInUse + 1} threads) | ${spread(ms)} | ` +
+          `${spread(gflops)} | ${ratio} |`,
+      );
+      p.dispose();
+    });
     model.dispose();
   }
+  console.log(
+    `\nraw matMul [1000,256]x[256,256]+bias+relu on this backend, one thread: ${
+      spread(raw)
+    } GFLOP/s`,
+  );
+  const numpyMs = numpy.filter((x): x is number => typeof x === "number");
+  console.log(
+    numpyMs.length > 0
+      ? `numpy design-default step, one thread (OPENBLAS_NUM_THREADS=1, OPENBLAS_CORETYPE=${
+        Deno.env.get("OPENBLAS_CORETYPE") ?? "unset"
+      }): ${spread(numpyMs)} ms`
+      : `numpy row skipped: ${numpy[0] ?? "not run"}`,
+  );
+  console.log(
+    "\n| case | workers | ms / step | GFLOP/s (whole step) | ours / numpy (same round) |",
+  );
+  console.log("|---|---|---|---|---|");
+  for (const row of rows) console.log(row);
+  console.log(
+    "(lockstep row: ms per call planning 10 episodes; divide by 10 for ms per episode step)",
+  );
+  if (breakdown.length > 0) {
+    console.log(
+      `\nwhere a design-default step goes (workers 0; step ${spread(designMs)} ms, same rounds):`,
+    );
+    console.log("| part | ms / step | share of the step |");
+    console.log("|---|---|---|");
+    const stepMedian = median(designMs);
+    for (const key of Object.keys(breakdown[0]!)) {
+      const values = breakdown.map((b) => b[key]!);
+      console.log(
+        `| ${key} | ${spread(values)} | ${(100 * median(values) / stepMedian).toFixed(0)}% |`,
+      );
+    }
+  }
+  const end = Deno.loadavg().map((v) => v.toFixed(2)).join(", ");
+  console.log(`\nload average at the end: ${end}`);
 }
 
 if (import.meta.main) await main();
