@@ -247,7 +247,7 @@ function breakdownRound(
           b: w,
           bias: b,
           activation: l < weights.length - 1 ? "relu" : "linear",
-        });
+        }) as tf.Tensor2D;
       });
       return h;
     });
