@@ -63,6 +63,12 @@ export function methodColor(name: string): string {
 /**
  * Plot `color` scale options for the given names: an ordinal scale whose range follows
  * {@linkcode methodColor}, in first-seen order.
+ *
+ * @example
+ * ```ts
+ * methodColorScale(["cem", "mppi", "cem"]);
+ * // { type: "ordinal", domain: ["cem", "mppi"], range: ["#efb118", "#ff725c"], legend: true }
+ * ```
  */
 export function methodColorScale(
   names: Iterable<string>,

@@ -23,7 +23,15 @@ export interface FigureLayout {
  *
  * @example
  * ```ts
- * plotElement({ ...figureLayout(options, { height: 320 }), grid: true, marks });
+ * import * as Plot from "@observablehq/plot";
+ * import { plotElement } from "./document.ts";
+ * const options: FigureLayout = { title: "Loss" };
+ * figureLayout(options, { height: 320 }); // { title: "Loss", caption: undefined, width: 640, height: 320 }
+ * const element = plotElement({
+ *   ...figureLayout(options, { height: 320 }),
+ *   grid: true,
+ *   marks: [Plot.lineY([0.9, 0.4, 0.2])],
+ * });
  * ```
  */
 export function figureLayout(
@@ -43,7 +51,13 @@ export function figureLayout(
  *
  * @example
  * ```ts
- * plotElement({ y: logOrLinear("loss", true), marks });
+ * import * as Plot from "@observablehq/plot";
+ * import { plotElement } from "./document.ts";
+ * logOrLinear("loss", true); // { type: "log", label: "loss", tickFormat: "~g" }
+ * const element = plotElement({
+ *   y: logOrLinear("loss", true),
+ *   marks: [Plot.lineY([0.9, 0.1, 0.01])],
+ * });
  * ```
  */
 export function logOrLinear(

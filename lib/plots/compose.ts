@@ -15,7 +15,14 @@ const SVG_NS = "http://www.w3.org/2000/svg";
 const XLINK_NS = "http://www.w3.org/1999/xlink";
 const FONT = "system-ui, sans-serif";
 
-/** Escapes text for XML character data and attribute values. */
+/**
+ * Escapes text for XML character data and attribute values.
+ *
+ * @example
+ * ```ts
+ * escapeXml(`return < 500 & "cem"`); // "return &lt; 500 &amp; &quot;cem&quot;"
+ * ```
+ */
 export function escapeXml(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(
     /"/g,

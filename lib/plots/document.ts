@@ -7,7 +7,16 @@
 import * as Plot from "@observablehq/plot";
 import { parseHTML } from "linkedom";
 
-/** A detached HTML document (linkedom) that Plot creates its elements in. */
+/**
+ * A detached HTML document (linkedom) that Plot creates its elements in.
+ *
+ * @example
+ * ```ts
+ * const div = plotDocument.createElement("div"); // no browser needed
+ * div.textContent = "caption";
+ * div.outerHTML; // "<div>caption</div>"
+ * ```
+ */
 export const plotDocument: Document = parseHTML(
   "<!DOCTYPE html><html><head></head><body></body></html>",
 ).document as unknown as Document;

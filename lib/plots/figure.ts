@@ -9,6 +9,11 @@ import { type ComposeOptions, toStandaloneSvg } from "./compose.ts";
 /**
  * `Symbol.for("Jupyter.display")`: Deno's kernel displays the MIME bundle an object's method
  * under this key returns. Typed as a unique symbol so `figure[jupyterDisplay]()` type-checks.
+ *
+ * @example
+ * ```ts
+ * md`**done**`[jupyterDisplay](); // { "text/markdown": "**done**", "text/plain": "**done**" }
+ * ```
  */
 export const jupyterDisplay: unique symbol = Symbol.for("Jupyter.display") as never;
 
@@ -28,7 +33,8 @@ export interface FigureOptions extends ComposeOptions {
  * import * as Plot from "@observablehq/plot";
  * import { plotElement } from "./document.ts";
  * const figure = new Figure(plotElement({ marks: [Plot.frame()] }), { description: "A frame" });
- * await figure.save("data/tmp/frame.svg");
+ * figure.toSvg().startsWith("<svg"); // true
+ * await figure.save(`${await Deno.makeTempDir()}/frame.svg`);
  * ```
  */
 export class Figure {
@@ -76,6 +82,12 @@ export class Figure {
 /**
  * Markdown that displays as rendered text in a notebook (`text/markdown`) and as itself in
  * plain text. Returned by {@linkcode md}.
+ *
+ * @example
+ * ```ts
+ * const note = new Markdown("Solved after **300** steps.");
+ * note.toString(); // "Solved after **300** steps."
+ * ```
  */
 export class Markdown {
   /** The Markdown source. */
@@ -114,7 +126,17 @@ export function md(strings: TemplateStringsArray | string, ...values: unknown[])
   return new Markdown(text);
 }
 
-/** Numbers with at most 4 significant digits (integers unchanged), other values as strings. */
+/**
+ * Numbers with at most 4 significant digits (integers with thousands separators), other values
+ * as strings.
+ *
+ * @example
+ * ```ts
+ * formatValue(0.123456); // "0.1235"
+ * formatValue(12000); // "12,000"
+ * formatValue("cem"); // "cem"
+ * ```
+ */
 export function formatValue(value: unknown): string {
   if (typeof value === "number") {
     if (!Number.isFinite(value)) return String(value);
