@@ -27,7 +27,11 @@ export interface CollectOptions {
  *
  * @example
  * ```ts
+ * import { ReplayBuffer } from "../buffer/replay_buffer.ts";
+ * import { Rng } from "../rng.ts";
+ * const buffer = new ReplayBuffer(10_000, { stateDim: 4, actionDim: 1, rng: new Rng(0) });
  * const episodes = collectRandomEpisodes("CartPole-v1", { steps: 2000, buffer });
+ * buffer.size; // >= 2000: the sum of episodes[i].length
  * ```
  */
 export function collectRandomEpisodes(
@@ -48,7 +52,22 @@ export function collectRandomEpisodes(
   return episodes;
 }
 
-/** Adds every transition of `record` to `buffer`, in order. */
+/**
+ * Adds every transition of `record` to `buffer`, in order; only the last transition carries
+ * the episode's `terminated`/`truncated` flag.
+ *
+ * @example
+ * ```ts
+ * import { ReplayBuffer } from "../buffer/replay_buffer.ts";
+ * import { makeEnv } from "../envs/registry.ts";
+ * import { Rng } from "../rng.ts";
+ * import { playEpisode } from "./episode.ts";
+ * const buffer = new ReplayBuffer(1000, { stateDim: 4, actionDim: 1, rng: new Rng(0) });
+ * const record = playEpisode(makeEnv("CartPole-v1"), () => 1);
+ * addEpisode(buffer, record);
+ * buffer.size === record.length; // true
+ * ```
+ */
 export function addEpisode(buffer: ReplayBuffer, record: EpisodeRecord): void {
   for (let t = 0; t < record.length; t++) {
     const last = t === record.length - 1;
@@ -69,7 +88,13 @@ export function addEpisode(buffer: ReplayBuffer, record: EpisodeRecord): void {
  *
  * @example
  * ```ts
- * indexCounts([buffer.sample(256).indices], buffer.size, "uniform");
+ * import { ReplayBuffer } from "../buffer/replay_buffer.ts";
+ * import { Rng } from "../rng.ts";
+ * const buffer = new ReplayBuffer(1000, { stateDim: 4, actionDim: 1, rng: new Rng(0) });
+ * collectRandomEpisodes("CartPole-v1", { steps: 500, buffer });
+ * const rows = indexCounts([buffer.sample(256).indices], buffer.size, "uniform");
+ * rows.length === buffer.size; // true: one row per slot
+ * rows.reduce((sum, row) => sum + row.count, 0); // 256
  * ```
  */
 export function indexCounts(
@@ -92,7 +117,18 @@ export function indexCounts(
 
 /**
  * One row per distinct slot of a prioritized batch: its stored `p^alpha` and its
- * importance-sampling weight, labelled `series`.
+ * importance-sampling weight, labelled `series`, sorted by priority.
+ *
+ * @example
+ * ```ts
+ * import { PrioritizedReplayBuffer } from "../buffer/prioritized_replay_buffer.ts";
+ * import { Rng } from "../rng.ts";
+ * const buffer = new PrioritizedReplayBuffer(1000, { stateDim: 4, actionDim: 1, rng: new Rng(0) });
+ * collectRandomEpisodes("CartPole-v1", { steps: 200, buffer });
+ * const first = buffer.sample(64);
+ * buffer.updatePriorities(first.indices, Array.from(first.indices, (slot) => 0.1 + (slot % 5)));
+ * const rows = isWeightRows(buffer, buffer.sample(64), "beta=0.4"); // { series, slot, priority, weight }[]
+ * ```
  */
 export function isWeightRows(
   buffer: PrioritizedReplayBuffer,
@@ -124,7 +160,15 @@ export interface CountSummary {
   top10Share: number;
 }
 
-/** Summarises per-slot counts from {@linkcode indexCounts}. */
+/**
+ * Summarises per-slot counts from {@linkcode indexCounts}.
+ *
+ * @example
+ * ```ts
+ * countSummary([{ count: 0 }, { count: 2 }, { count: 2 }, { count: 4 }]);
+ * // { mean: 2, cv: 0.707..., neverDrawn: 0.25, top10Share: 0.5 }
+ * ```
+ */
 export function countSummary(rows: readonly { count: number }[]): CountSummary {
   if (rows.length === 0) throw new RangeError("Expected counts for at least one slot but found 0");
   const counts = rows.map((r) => r.count).sort((a, b) => b - a);

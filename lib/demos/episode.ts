@@ -16,7 +16,9 @@ export type EpisodePolicy = (observation: Float32Array, step: number) => number 
  *
  * @example
  * ```ts
+ * import { Rng } from "../rng.ts";
  * const policy = uniformRandomPolicy({ kind: "discrete", n: 2 }, new Rng(0));
+ * policy(new Float32Array(4), 0); // 0 or 1
  * ```
  */
 export function uniformRandomPolicy(space: Space, rng: Rng): EpisodePolicy {
@@ -57,8 +59,11 @@ export interface PlayEpisodeOptions {
  *
  * @example
  * ```ts
+ * import { makeEnv } from "../envs/registry.ts";
+ * import { Rng } from "../rng.ts";
  * const env = makeEnv("CartPole-v1");
- * const episode = playEpisode(env, uniformRandomPolicy(env.actionSpace, new Rng(1)));
+ * const episode = playEpisode(env, uniformRandomPolicy(env.actionSpace, new Rng(1)), { seed: 3 });
+ * episode.states.length === episode.length + 1; // true
  * ```
  */
 export function playEpisode(
@@ -120,6 +125,7 @@ export interface RandomReturnsOptions {
  * @example
  * ```ts
  * const rows = randomPolicyReturns("CartPole-v1", { episodes: 10 });
+ * rows[0]; // { env: "CartPole-v1", policy: "random", episode: 0, return: 27, length: 27, terminated: true }
  * ```
  */
 export function randomPolicyReturns(
@@ -148,6 +154,7 @@ export function randomPolicyReturns(
  *
  * @example
  * ```ts
+ * import { makeEnv } from "../envs/registry.ts";
  * cartPoleEnding(playEpisode(makeEnv("CartPole-v1"), () => 1)); // "pole angle"
  * ```
  */
@@ -162,7 +169,15 @@ export function cartPoleEnding(
 
 /**
  * A Pendulum episode as tidy rows for `pendulumTrajectory`: angle (wrapped to [-pi, pi),
- * 0 = upright), angular velocity and the torque applied at each step.
+ * 0 = upright), angular velocity and the torque applied at each step (none on the last row,
+ * the state after the final step).
+ *
+ * @example
+ * ```ts
+ * import { makeEnv } from "../envs/registry.ts";
+ * const record = playEpisode(makeEnv("Pendulum-v1"), () => [0], { maxSteps: 50 });
+ * const rows = pendulumRows(record, "no torque"); // 51 rows: { step, theta, thetaDot, torque, series }
+ * ```
  */
 export function pendulumRows(
   record: EpisodeRecord,

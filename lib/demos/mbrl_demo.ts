@@ -49,7 +49,7 @@ export interface MbrlRecorderOptions {
  * import { trainModelBasedRL } from "../agents/mbrl_loop.ts";
  * const recorder = new MbrlRecorder("default", { onUpdate: (line) => console.log(line) });
  * const { agent } = await trainModelBasedRL({ loop: { maxSteps: 300 } }, {
- *   outDir: "data/tmp/runs",
+ *   outDir: await Deno.makeTempDir(),
  *   onProgress: recorder.onProgress,
  *   onStatus: recorder.onStatus,
  * });
