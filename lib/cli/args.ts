@@ -19,7 +19,19 @@ export type FlagSpec =
 /** A parsed value per flag. */
 export type ParsedValue = number | string | boolean | number[];
 
-/** A bad command line: the message is one line naming the flag and what is allowed. */
+/**
+ * A bad command line: the message is one line naming the flag and what is allowed.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   parseFlags(["--seed", "x"], { seed: { kind: "int", help: "seed" } });
+ * } catch (error) {
+ *   if (error instanceof ArgsError) console.error(`error: ${error.message}`);
+ *   // error: --seed must be an integer but found "x"
+ * }
+ * ```
+ */
 export class ArgsError extends Error {
   /** @param message one line */
   constructor(message: string) {
@@ -141,7 +153,18 @@ export function parseFlags(
   return out;
 }
 
-/** A `--help` text listing each flag and its help. */
+/**
+ * A `--help` text listing each flag and its help (an enum flag also lists its values).
+ *
+ * @example
+ * ```ts
+ * formatHelp("usage: deno task train [options]", {
+ *   seed: { kind: "int", help: "seed" },
+ *   backend: { kind: "enum", help: "tfjs backend", values: ["wasm", "cpu"] },
+ * });
+ * // "usage: deno task train [options]\n\nOptions:\n  --seed     seed\n  --backend  tfjs backend (wasm | cpu)"
+ * ```
+ */
 export function formatHelp(usage: string, specs: Readonly<Record<string, FlagSpec>>): string {
   const width = Math.max(...Object.keys(specs).map((name) => name.length)) + 4;
   const lines = Object.entries(specs).map(([name, spec]) => {

@@ -171,7 +171,8 @@ function describeDefault(value: unknown): string {
  * @example
  * ```ts
  * import { MBRL_PRESETS } from "../agents/mbrl_config.ts";
- * trainFlags(MBRL_PRESETS["CartPole-v1"]).horizon.help; // "planning horizon, env steps [15]"
+ * const flags = trainFlags(MBRL_PRESETS["CartPole-v1"]);
+ * flags.horizon?.help; // "planning horizon, env steps [15]"
  * ```
  */
 export function trainFlags(preset: MbrlConfig): Record<string, FlagSpec> {
@@ -319,7 +320,15 @@ function makeReporter(tty: boolean, quiet: boolean) {
   };
 }
 
-/** Runs the command line; returns the exit status. */
+/**
+ * Runs the command line; returns the exit status.
+ *
+ * @example
+ * ```ts
+ * await main(["--env", "Pendulum-v1", "--help"]); // 0, after printing the flag table
+ * await main(["--horizon", "0"]); // 2, after printing one error line
+ * ```
+ */
 export async function main(argv: readonly string[]): Promise<number> {
   let command: TrainCommand;
   try {
