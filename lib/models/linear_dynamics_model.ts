@@ -145,6 +145,15 @@ export class LinearDynamicsModel implements DynamicsModel {
    *   non-finite value or a singular system.
    */
   train(data: TransitionBatch | TransitionSource): Promise<TrainHistoryRow[]> {
+    // Errors reject the promise (never a synchronous throw from a promise-returning method).
+    try {
+      return Promise.resolve(this.#fit(data));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  #fit(data: TransitionBatch | TransitionSource): TrainHistoryRow[] {
     const batch = "all" in data ? data.all() : data;
     checkTransitionBatch(batch, this.stateDim, this.actionDim, undefined);
     const { size: n, stateDim: d, actionDim: ad } = batch;
@@ -168,7 +177,7 @@ export class LinearDynamicsModel implements DynamicsModel {
     const predicted = this.predict(batch.states, batch.actions).mean;
     let sq = 0;
     for (let i = 0; i < n * d; i++) sq += (predicted[i]! - batch.nextStates[i]!) ** 2;
-    return Promise.resolve([{ epoch: 1, trainLoss: sq / (n * d), valLoss: NaN }]);
+    return [{ epoch: 1, trainLoss: sq / (n * d), valLoss: NaN }];
   }
 
   /**

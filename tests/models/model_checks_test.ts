@@ -14,6 +14,7 @@ import {
   validationCount,
 } from "../../lib/models/mod.ts";
 import { Rng } from "../../lib/rng.ts";
+import { prepareTrainingData } from "../../lib/models/trainer.ts";
 import { cartPoleRandom, linearSystem } from "./helpers.ts";
 
 await setupBackend();
@@ -396,4 +397,16 @@ Deno.test("refused inputs and a failed training leak no tensors", async () => {
   assertEquals(tf.memory().numTensors, mid);
   exploding.dispose();
   model.dispose();
+});
+
+Deno.test("prepareTrainingData's tensors are all freed by dispose", () => {
+  const batch = linearSystem(50, 0);
+  prepareTrainingData(batch, 3, 1, 0.2, new Rng(0)).dispose();
+  const before = tf.memory().numTensors;
+  for (let i = 0; i < 5; i++) {
+    const data = prepareTrainingData(batch, 3, 1, 0.2, new Rng(i));
+    assertEquals([data.nTrain, data.nVal, data.xTr.shape], [40, 10, [40, 4]]);
+    data.dispose();
+  }
+  assertEquals(tf.memory().numTensors, before);
 });
