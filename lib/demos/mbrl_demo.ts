@@ -28,7 +28,7 @@ export interface MbrlLossRow {
   run: string;
   /** Real transitions in the buffer when the model was refitted. */
   envSteps: number;
-  /** Best validation MSE of that fit (normalised targets). */
+  /** Best validation loss of that fit (normalised targets): MSE for a deterministic model, Gaussian NLL for probabilistic and ensemble ones. */
   valLoss: number;
 }
 

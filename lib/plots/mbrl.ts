@@ -124,7 +124,7 @@ export interface RefitLossRow {
 export interface RefitLossOptions extends FigureLayout {
   /** Logarithmic y axis. @default {true} */
   logY?: boolean;
-  /** y label. @default {"validation MSE (normalised)"} */
+  /** y label. @default {"validation loss (normalised)"} */
   yLabel?: string;
 }
 
@@ -149,7 +149,7 @@ export function refitLoss(rows: readonly RefitLossRow[], options: RefitLossOptio
     x: { label: "real transitions in the buffer" },
     y: {
       type: logY ? "log" : "linear",
-      label: options.yLabel ?? "validation MSE (normalised)",
+      label: options.yLabel ?? "validation loss (normalised)",
       tickFormat: logY ? "~g" : undefined,
     },
     color: methodColorScale(rows.map((r) => r.run)),
