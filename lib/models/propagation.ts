@@ -12,6 +12,8 @@ import {
   forwardMembers,
   type MemberOutputs,
 } from "./ensemble_forward.ts";
+import { Rng } from "../rng.ts";
+import { describeValue } from "../validate.ts";
 import type { DynamicsPrediction, Propagation, SampleOptions } from "./types.ts";
 
 const PROPAGATIONS: readonly Propagation[] = ["ts1", "tsinf", "expectation"];
@@ -21,7 +23,8 @@ const PROPAGATIONS: readonly Propagation[] = ["ts1", "tsinf", "expectation"];
  * mean otherwise), `reward` sampled rewards. With several elites, `"ts1"` draws a random elite
  * per row, `"tsinf"` uses elite `members[i] % numElites` (default `i % numElites`) for row `i`,
  * `"expectation"` the mean over elites with the mean aleatoric variance.
- * @throws {TypeError} on an unknown propagation; {RangeError} when `members` has the wrong length.
+ * @throws {TypeError} on a missing `rng` or an unknown propagation; {RangeError} when
+ *   `members` has the wrong length.
  *
  * @example
  * ```ts
@@ -42,7 +45,10 @@ export function sampleElites(
   n: number,
   options: SampleOptions,
 ): DynamicsPrediction {
-  const { rng } = options;
+  const rng = options?.rng;
+  if (!(rng instanceof Rng)) {
+    throw new TypeError(`Expected options.rng to be an Rng but found ${describeValue(rng)}`);
+  }
   const propagation: Propagation = options.propagation ?? "ts1";
   if (!PROPAGATIONS.includes(propagation)) {
     throw new TypeError(

@@ -86,6 +86,20 @@ Deno.test("wrong shapes and types are TypeErrors", () => {
     TypeError,
     "Expected actions to be a Float32Array but found Float64Array of length 1",
   );
+  assertThrows(
+    () => model.sample(new Float32Array(3), new Float32Array(1), {} as { rng: Rng }),
+    TypeError,
+    "Expected options.rng to be an Rng but found undefined",
+  );
+  assertThrows(
+    () =>
+      model.sample(new Float32Array(3), new Float32Array(1), {
+        rng: new Rng(0),
+        propagation: "ts2" as "ts1",
+      }),
+    TypeError,
+    "propagation",
+  );
   model.dispose();
 });
 
