@@ -629,6 +629,7 @@ function pickPlannerFields(options: MpcOptions & PlannerSettingsInput): PlannerS
  * @example
  * ```ts
  * import { LinearDynamicsModel } from "../models/mod.ts";
+ * import { resolvePlannerSettings } from "./planner_settings.ts";
  * const dynamicsModel = new LinearDynamicsModel({ stateDim: 4, actionDim: 1 });
  * const settings = resolvePlannerSettings({ type: "cem", numSamples: 200 }, { categories: 2 });
  * const mpc = makeMpcPlanner(settings, { dynamicsModel, envId: "CartPole-v1" });

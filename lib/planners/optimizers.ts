@@ -348,8 +348,16 @@ export type RandomShootingOptions = BaseOptimizerOptions;
  *
  * @example
  * ```ts
+ * import { Rng } from "../rng.ts";
  * const opt = new RandomShootingOptimizer({ horizon: 5, numSamples: 500, rng: new Rng(0) });
- * const { sequence } = opt.optimize((seqs, n) => scoreEach(seqs, n));
+ * // Maximise -sum(u^2): the best sequence is near 0 everywhere.
+ * const { sequence } = opt.optimize((seqs, n) =>
+ *   Float32Array.from({ length: n }, (_, i) => {
+ *     let s = 0;
+ *     for (let t = 0; t < 5; t++) s -= seqs[i * 5 + t]! ** 2;
+ *     return s;
+ *   })
+ * );
  * ```
  */
 export class RandomShootingOptimizer extends OptimizerBase implements SequenceOptimizer {
@@ -431,6 +439,10 @@ export interface CemOptions extends BaseOptimizerOptions {
  *
  * @example
  * ```ts
+ * import { Rng } from "../rng.ts";
+ * import type { SequenceObjective } from "./types.ts";
+ * const f: SequenceObjective = (seqs, n) =>
+ *   Float32Array.from({ length: n }, (_, i) => -Math.abs(seqs[i * 10]! - 0.5));
  * const cem = new CemOptimizer({ horizon: 10, numSamples: 500, numElite: 50, rng: new Rng(0) });
  * const first = cem.optimize(f);
  * const next = cem.optimize(f, { warmStart: cem.shift(first.distribution) });
@@ -600,6 +612,11 @@ export interface MppiOptions extends BaseOptimizerOptions {
  *
  * @example
  * ```ts
+ * import { Rng } from "../rng.ts";
+ * import type { SequenceObjective } from "./types.ts";
+ * const f: SequenceObjective = (seqs, n) =>
+ *   Float32Array.from({ length: n }, (_, i) => -Math.abs(seqs[i * 10]! - 0.5));
+ * const rng = new Rng(0);
  * const mppi = new MppiOptimizer({ horizon: 10, numSamples: 500, temperature: 0.5, rng });
  * let result = mppi.optimize(f);
  * result = mppi.optimize(f, { warmStart: mppi.shift(result.distribution) });

@@ -80,8 +80,17 @@ export interface TrajectoryEvaluatorOptions {
  *
  * @example
  * ```ts
- * const evaluator = new TrajectoryEvaluator({ model, horizon: 10, adapter, rules, rng });
- * const scores = evaluator.evaluate(obs, sequences, 1000); // Float32Array [1000]
+ * import { CartPoleEnv, cartPoleRules } from "../envs/cart_pole.ts";
+ * import { Rng } from "../rng.ts";
+ * import { makeActionAdapter } from "./action_adapter.ts";
+ * import { TrueDynamicsModel } from "./true_dynamics_model.ts";
+ * const model = new TrueDynamicsModel({ env: new CartPoleEnv() });
+ * const adapter = makeActionAdapter({ kind: "discrete", n: 2 }, { mode: "discrete" });
+ * const evaluator = new TrajectoryEvaluator({
+ *   model, horizon: 10, adapter, rules: cartPoleRules, rng: new Rng(0),
+ * });
+ * const sequences = Float32Array.from({ length: 1000 * 10 }, (_, j) => j % 2);
+ * const scores = evaluator.evaluate(Float32Array.of(0, 0, 0.01, 0), sequences, 1000); // [1000]
  * ```
  */
 export class TrajectoryEvaluator {

@@ -33,6 +33,7 @@ export interface TrueDynamicsModelOptions {
  *
  * @example
  * ```ts
+ * import { CartPoleEnv } from "../envs/cart_pole.ts";
  * const model = new TrueDynamicsModel({ env: new CartPoleEnv() });
  * const next = model.predict(Float32Array.of(0, 0, 0.01, 0), Float32Array.of(1)).mean;
  * ```
