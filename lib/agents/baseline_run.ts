@@ -49,8 +49,9 @@ export interface BaselineRunOptions {
   overwrite?: boolean;
   /**
    * Aborted to interrupt the run (`withInterruptSignal` in `lib/cli/interrupt.ts`): the next
-   * `evaluate` returns true without evaluating, loops may also poll `run.shouldStop`, and
-   * `finish` writes `status: "interrupted"` with the counts so far.
+   * `evaluate` returns true without evaluating, loops may also `await run.checkpoint()` between
+   * steps (which lets the signal in and says whether to stop), and `finish` writes
+   * `status: "interrupted"` with the counts so far.
    */
   signal?: AbortSignal;
   /** Called after every evaluation. */
@@ -185,6 +186,14 @@ export class BaselineRun {
    */
   get shouldStop(): boolean {
     return this.recorder.shouldStop;
+  }
+
+  /**
+   * Lets the event loop run now and then (so SIGINT/SIGTERM reach the signal) and returns
+   * {@linkcode BaselineRun.shouldStop}: `if (await run.checkpoint()) break;` between steps.
+   */
+  checkpoint(): Promise<boolean> {
+    return this.recorder.checkpoint();
   }
 
   /** Records a finished training episode (0-based index; `extra` fields appended to its row). */

@@ -12,6 +12,7 @@
  */
 import { envMetadata, evaluationSolves } from "../envs/registry.ts";
 import type { EnvId } from "../envs/types.ts";
+import { Throttle } from "../event_loop.ts";
 import type {
   EpisodeRow,
   EvalRow,
@@ -41,6 +42,8 @@ export interface RunRecorderOptions {
   startedAt?: number;
   /** Called with every row after it is written. */
   onRow?: (row: MetricsRow) => void;
+  /** Least milliseconds between two event-loop turns in {@linkcode RunRecorder.checkpoint}. @default {50} */
+  yieldEveryMs?: number;
 }
 
 /** What a training episode's row needs; other fields are appended to the row as given. */
@@ -117,6 +120,7 @@ export class RunRecorder {
   #signal: AbortSignal | undefined;
   #startedAt: number;
   #onRow: ((row: MetricsRow) => void) | undefined;
+  #throttle: Throttle;
 
   /** @throws {RangeError} for an unknown env id or `evalEpisodes` that is not a positive integer. */
   constructor(options: RunRecorderOptions) {
@@ -135,6 +139,7 @@ export class RunRecorder {
     this.#signal = options.signal;
     this.#startedAt = options.startedAt ?? performance.now();
     this.#onRow = options.onRow;
+    this.#throttle = new Throttle(options.yieldEveryMs ?? 50);
   }
 
   /** Training episodes recorded so far (the next episode's 0-based index). */
@@ -165,6 +170,16 @@ export class RunRecorder {
   /** The loop should stop now: interrupted, or solved with `stopWhenSolved`. */
   get shouldStop(): boolean {
     return this.interrupted || (this.#stopWhenSolved && this.#stepsToSolve !== null);
+  }
+
+  /**
+   * Lets the event loop run (at most every `yieldEveryMs`, so pending SIGINT/SIGTERM reach the
+   * signal) and returns {@linkcode RunRecorder.shouldStop}. Await it between steps and between
+   * evaluation episodes: a loop that never awaits cannot be interrupted.
+   */
+  async checkpoint(): Promise<boolean> {
+    await this.#throttle.maybeYield();
+    return this.shouldStop;
   }
 
   /**

@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { yieldToEventLoop } from "../event_loop.ts";
 
 /** The signals {@linkcode withInterruptSignal} listens to (SIGTERM is not available on Windows). */
 export type InterruptSignalName = "SIGINT" | "SIGTERM";
@@ -57,6 +58,10 @@ export interface InterruptOptions {
  * SIGINT or SIGTERM; listeners are installed before `fn` starts and removed when it settles.
  * `fn` should check `signal.aborted` between steps, finish its run as interrupted and return.
  *
+ * Signals are delivered only when the event loop runs: `fn` must await now and then (e.g.
+ * `await recorder.checkpoint()` or `yieldToEventLoop()` from `lib/event_loop.ts`, at least every
+ * ~100 ms of work), or Ctrl-C is held back until it does.
+ *
  * @example
  * ```ts
  * import { interruptExitCode, withInterruptSignal } from "./interrupt.ts";
@@ -95,6 +100,8 @@ export async function withInterruptSignal<T>(
   try {
     return await fn(controller.signal);
   } finally {
+    // A signal that arrived during the last synchronous stretch is delivered now, not lost.
+    await yieldToEventLoop();
     for (const [name, handler] of installed) Deno.removeSignalListener(name, handler);
   }
 }

@@ -53,7 +53,7 @@ Deno.test("RunRecorder numbers episodes from 0 and applies the env's solved rule
   Deno.removeSync(dir, { recursive: true });
 });
 
-Deno.test("RunRecorder: Pendulum-v1 solves at -200, an aborted signal finishes as interrupted", () => {
+Deno.test("RunRecorder: Pendulum-v1 solves at -200, an aborted signal finishes as interrupted", async () => {
   const controller = new AbortController();
   const recorder = new RunRecorder({
     envId: "Pendulum-v1",
@@ -61,11 +61,14 @@ Deno.test("RunRecorder: Pendulum-v1 solves at -200, an aborted signal finishes a
     seed: 0,
     evalEpisodes: 2,
     signal: controller.signal,
+    stopWhenSolved: false,
   });
+  assertEquals(await recorder.checkpoint(), false);
   assertEquals(recorder.evaluation({ envSteps: 1, returns: [-150, -240] }).solved, true);
   assertEquals(recorder.evaluation({ envSteps: 2, returns: [-150, -260] }).solved, false);
-  assertEquals(recorder.shouldStop, true); // solved, stopWhenSolved by default
+  assertEquals(recorder.shouldStop, false); // solved, but stopWhenSolved is off
   controller.abort();
+  assertEquals(await recorder.checkpoint(), true);
   assertEquals(recorder.finish({ envSteps: 2, backend: "cpu" }).status, "interrupted");
   assertEquals(recorder.finish({ envSteps: 2, backend: "cpu" }, "finished").status, "finished");
   assertThrows(() => recorder.evaluation({ envSteps: 3, returns: [] }), RangeError, "returns");

@@ -103,3 +103,33 @@ Deno.test({
     assertEquals(status.code, 130);
   },
 });
+
+Deno.test({
+  name: "a signal during the last synchronous stretch is delivered, not lost",
+  ignore: Deno.build.os === "windows",
+  async fn() {
+    const child = spawn(
+      `import { withInterruptSignal } from ${lib("cli/interrupt.ts")};
+      let seen;
+      await withInterruptSignal(async (signal) => {
+        seen = signal;
+        console.log("ready");
+        const end = performance.now() + 1500;
+        while (performance.now() < end) {} // never awaits
+      });
+      console.log("aborted " + seen.aborted);`,
+    );
+    const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let seen = "";
+    while (!seen.includes("ready")) seen += (await lines.read()).value ?? "";
+    child.kill("SIGINT");
+    for (;;) {
+      const { value, done } = await lines.read();
+      if (done) break;
+      seen += value;
+    }
+    await child.status;
+    await child.stderr.cancel();
+    assert(seen.includes("aborted true"), seen);
+  },
+});
