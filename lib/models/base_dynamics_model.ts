@@ -43,13 +43,8 @@ import {
 import { assertSavedModelMatches, readSavedModel, writeSavedModel } from "./model_file.ts";
 import { Normalizer } from "./normalizer.ts";
 import { sampleElites } from "./propagation.ts";
-import {
-  checkTransitionBatch,
-  fitMembers,
-  prepareTrainingData,
-  resolveTrainSettings,
-  type TrainReport,
-} from "./trainer.ts";
+import { fitMembers, resolveTrainSettings, type TrainReport } from "./trainer.ts";
+import { checkTransitionBatch, prepareTrainingData } from "./training_data.ts";
 import type {
   DynamicsModel,
   DynamicsPrediction,

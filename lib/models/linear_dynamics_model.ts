@@ -10,7 +10,7 @@ import { writeJsonAtomic } from "../run_folder.ts";
 import { assertFiniteArray } from "../validate.ts";
 import { rowCount } from "./input_checks.ts";
 import { fnv1a } from "./model_file.ts";
-import { checkTransitionBatch } from "./trainer.ts";
+import { checkTransitionBatch } from "./training_data.ts";
 import type {
   DynamicsModel,
   DynamicsPrediction,

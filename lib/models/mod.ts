@@ -15,7 +15,8 @@ export type {
   ValLossKind,
 } from "./model_config.ts";
 export { readSavedModel, type SavedModelJson } from "./model_file.ts";
-export { type TrainReport, type TrainSettings, validationCount } from "./trainer.ts";
+export type { TrainReport, TrainSettings } from "./trainer.ts";
+export { validationCount } from "./training_data.ts";
 export * from "./probabilistic_model.ts";
 export * from "./ensemble_model.ts";
 export * from "./linear_dynamics_model.ts";

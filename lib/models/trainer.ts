@@ -1,25 +1,20 @@
 /**
- * Training of a dynamics model's members, in two steps with one job each:
- * {@linkcode prepareTrainingData} splits the transitions into train and validation rows (the
- * one split rule, {@linkcode validationCount}), fits the normalisers on the training rows and
- * uploads normalised tensors; {@linkcode fitMembers} runs the epochs (bootstrap resamples,
- * minibatch Adam steps), early stopping on the validation loss, keeps each member's best
- * weights and picks the elites.
+ * The training loop of a dynamics model's members (as mbrl-lib's `ModelTrainer` drives its
+ * model): the training settings and their defaults, then {@linkcode fitMembers}: epochs of
+ * bootstrap-resampled minibatch Adam steps, early stopping on the validation loss, each
+ * member's best weights restored, and the elites picked. The data it trains on comes from
+ * `prepareTrainingData` (`training_data.ts`).
  *
- * Internal to `lib/models/`; `BaseDynamicsModel.train` glues the two (as mbrl-lib's
- * `ModelTrainer` drives its model).
+ * Internal to `lib/models/`; `BaseDynamicsModel.train` glues the two.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import type { TransitionBatch } from "../buffer/types.ts";
-import type { Space } from "../envs/types.ts";
 import type { Rng } from "../rng.ts";
-import { assertFiniteArray, assertPositiveInt } from "../validate.ts";
-import { assertActionsInSpace } from "./input_checks.ts";
+import { assertPositiveInt } from "../validate.ts";
 import type { MemberNetwork } from "./member.ts";
 import type { ValLossKind } from "./model_config.ts";
-import { Normalizer } from "./normalizer.ts";
+import type { TrainingData } from "./training_data.ts";
 import type { TrainHistoryRow, TrainOptions } from "./types.ts";
 
 /** {@linkcode TrainOptions} with every default applied. */
@@ -81,178 +76,6 @@ export function resolveTrainSettings(options: TrainOptions): TrainSettings {
   return settings;
 }
 
-/**
- * The split rule: how many of `n` rows are held out for validation.
- * `floor(n * validationFraction)`, but at least 1 when the fraction is positive and `n >= 2`,
- * and never all rows; 0 when the fraction is 0 or `n < 2`. (Floor, not round: the seeded
- * MBRL runs' recorded numbers were produced with it.)
- *
- * @example
- * ```ts
- * validationCount(25, 0.1); // 2 (round would give 3)
- * validationCount(5, 0.1); // 1
- * ```
- */
-export function validationCount(n: number, validationFraction: number): number {
-  return validationFraction > 0 && n >= 2
-    ? Math.min(n - 1, Math.max(1, Math.floor(n * validationFraction)))
-    : 0;
-}
-
-/**
- * Checks a batch against a model's dimensions: at least one row, arrays long enough, every
- * value finite, actions inside `actionSpace`.
- * @throws {TypeError} on a missing batch, other dimensions or arrays too short;
- *   {RangeError} on an empty batch, a non-finite value (`Expected nextStates[7] to be finite
- *   but found NaN`) or an action outside the space.
- *
- * @example
- * ```ts
- * const batch = {
- *   size: 1, stateDim: 1, actionDim: 1,
- *   states: new Float32Array([0]), actions: new Float32Array([1]), nextStates: new Float32Array([1]),
- *   rewards: new Float32Array([0]), terminated: new Uint8Array(1), truncated: new Uint8Array(1),
- * };
- * checkTransitionBatch(batch, 1, 1, undefined);
- * ```
- */
-export function checkTransitionBatch(
-  batch: TransitionBatch,
-  stateDim: number,
-  actionDim: number,
-  actionSpace: Space | undefined,
-): void {
-  if (!batch || typeof batch.size !== "number") {
-    throw new TypeError("Expected a TransitionBatch or a buffer with all()");
-  }
-  if (batch.size === 0) {
-    throw new RangeError(
-      "Expected at least one transition to train on but found 0 (empty buffer)",
-    );
-  }
-  if (batch.stateDim !== stateDim || batch.actionDim !== actionDim) {
-    throw new TypeError(
-      `Expected data with stateDim ${stateDim} and actionDim ${actionDim} but found ${batch.stateDim} and ${batch.actionDim}`,
-    );
-  }
-  const n = batch.size;
-  const checks: [string, Float32Array | Uint8Array, number][] = [
-    ["states", batch.states, n * stateDim],
-    ["actions", batch.actions, n * actionDim],
-    ["nextStates", batch.nextStates, n * stateDim],
-    ["rewards", batch.rewards, n],
-    ["terminated", batch.terminated, n],
-  ];
-  for (const [name, arr, len] of checks) {
-    if (!arr || arr.length < len) {
-      throw new TypeError(`Expected ${name} to hold ${len} values but found ${arr?.length}`);
-    }
-    assertFiniteArray(arr.subarray(0, len), name);
-  }
-  assertActionsInSpace(batch.actions.subarray(0, n * actionDim), actionSpace);
-}
-
-/** Normalised training and validation tensors, with the normalisers fitted on the train rows. */
-export interface TrainingData {
-  inputNorm: Normalizer;
-  targetNorm: Normalizer;
-  nTrain: number;
-  /** Held-out rows (0: validation uses the training rows). */
-  nVal: number;
-  /** Rows in the validation tensors (`nVal`, or `nTrain` when `nVal` is 0). */
-  nValRows: number;
-  xTr: tf.Tensor2D;
-  yTr: tf.Tensor2D;
-  termTr: tf.Tensor2D;
-  xVal: tf.Tensor2D;
-  yVal: tf.Tensor2D;
-  termVal: tf.Tensor2D;
-  /** Frees the six tensors. */
-  dispose(): void;
-}
-
-/**
- * Shuffles rows with `rng`, holds out the last {@linkcode validationCount} of them, packs
- * inputs `(state, action)` and targets `(next - state, reward)`, fits both normalisers on the
- * training rows and uploads normalised tensors (the caller disposes them).
- *
- * @example
- * ```ts
- * import { Rng } from "../rng.ts";
- * import { setupBackend } from "../backend.ts";
- * await setupBackend();
- * const batch = {
- *   size: 4, stateDim: 1, actionDim: 1,
- *   states: new Float32Array([0, 1, 2, 3]), actions: new Float32Array([1, 0, 1, 0]),
- *   nextStates: new Float32Array([1, 1, 3, 3]), rewards: new Float32Array(4),
- *   terminated: new Uint8Array(4), truncated: new Uint8Array(4),
- * };
- * const data = prepareTrainingData(batch, 1, 1, 0.25, new Rng(0));
- * data.nTrain; // 3
- * data.dispose();
- * ```
- */
-export function prepareTrainingData(
-  batch: TransitionBatch,
-  stateDim: number,
-  actionDim: number,
-  validationFraction: number,
-  rng: Rng,
-): TrainingData {
-  const s = stateDim;
-  const a = actionDim;
-  const n = batch.size;
-  const inDim = s + a;
-  const tDim = s + 1;
-  const order = rng.shuffle(Int32Array.from({ length: n }, (_, i) => i));
-  const nVal = validationCount(n, validationFraction);
-  const nTrain = n - nVal;
-  const pack = (rows: Int32Array) => {
-    const x = new Float32Array(rows.length * inDim);
-    const y = new Float32Array(rows.length * tDim);
-    const term = new Float32Array(rows.length);
-    rows.forEach((r, i) => {
-      for (let j = 0; j < s; j++) {
-        const st = batch.states[r * s + j]!;
-        x[i * inDim + j] = st;
-        y[i * tDim + j] = batch.nextStates[r * s + j]! - st;
-      }
-      for (let j = 0; j < a; j++) x[i * inDim + s + j] = batch.actions[r * a + j]!;
-      y[i * tDim + s] = batch.rewards[r]!;
-      term[i] = batch.terminated[r]!;
-    });
-    return { x, y, term };
-  };
-  const trainRaw = pack(order.subarray(0, nTrain));
-  const valRaw = nVal > 0 ? pack(order.subarray(nTrain)) : trainRaw;
-  const inputNorm = Normalizer.fit(trainRaw.x, inDim);
-  const targetNorm = Normalizer.fit(trainRaw.y, tDim);
-  const nValRows = nVal > 0 ? nVal : nTrain;
-  const [xTr, yTr, termTr, xVal, yVal, termVal] = tf.tidy(() => [
-    tf.tensor2d(inputNorm.normalize(trainRaw.x), [nTrain, inDim]),
-    tf.tensor2d(targetNorm.normalize(trainRaw.y), [nTrain, tDim]),
-    tf.tensor2d(trainRaw.term, [nTrain, 1]),
-    tf.tensor2d(inputNorm.normalize(valRaw.x), [nValRows, inDim]),
-    tf.tensor2d(targetNorm.normalize(valRaw.y), [nValRows, tDim]),
-    tf.tensor2d(valRaw.term, [nValRows, 1]),
-  ]) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-  return {
-    inputNorm,
-    targetNorm,
-    nTrain,
-    nVal,
-    nValRows,
-    xTr,
-    yTr,
-    termTr,
-    xVal,
-    yVal,
-    termVal,
-    dispose: () => tf.dispose([xTr, yTr, termTr, xVal, yVal, termVal]),
-  };
-}
-
-/** How {@linkcode fitMembers} treats the members. */
 export interface FitContext {
   /** Which validation loss stops training and ranks members. */
   lossKind: ValLossKind;

@@ -14,7 +14,7 @@ import {
   validationCount,
 } from "../../lib/models/mod.ts";
 import { Rng } from "../../lib/rng.ts";
-import { prepareTrainingData } from "../../lib/models/trainer.ts";
+import { prepareTrainingData } from "../../lib/models/training_data.ts";
 import { cartPoleRandom, linearSystem } from "./helpers.ts";
 
 await setupBackend();
