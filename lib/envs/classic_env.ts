@@ -229,7 +229,8 @@ export abstract class ClassicControlEnv implements Env {
    * Advances one step. Throws {@linkcode ResetNeededError} before `reset` or after the
    * episode ended, `TypeError` for an action of the wrong type (an array for a Discrete space,
    * a non-integer, a string), or a Box action of the wrong length, and `RangeError` for an
-   * out-of-range Discrete action or a NaN or infinite Box action. Finite Box actions outside
+   * out-of-range Discrete action or a NaN or infinite Box action (also one beyond float32's
+   * range, about 3.4e38, which the float32 space cannot hold). Finite Box actions outside
    * the space are clipped inside the physics, as Gymnasium's Pendulum-v1 and
    * MountainCarContinuous-v0 do.
    */
@@ -263,10 +264,16 @@ export abstract class ClassicControlEnv implements Env {
    * Sets the physics only: the step count and whether the episode needs a reset are unchanged.
    * Throws a `TypeError` unless `state` is an array or typed array of `stateDim` numbers and a
    * `RangeError` naming the first non-finite one (`Expected state[2] to be finite but found
-   * NaN`).
+   * NaN`), also one that float32 observations cannot hold (beyond about 3.4e38).
    */
   setState(state: ArrayLike<number>): void {
     assertFiniteArray(state, "state", this.stateDim);
+    for (let i = 0; i < state.length; i++) {
+      // Observations are float32: a state they cannot hold would be observed as infinite.
+      if (!Number.isFinite(Math.fround(state[i]!))) {
+        throw new RangeError(`Expected state[${i}] to be finite in float32 but found ${state[i]}`);
+      }
+    }
     this.writeState(state);
     this.#hasState = true;
   }
@@ -320,6 +327,12 @@ export abstract class ClassicControlEnv implements Env {
       );
     }
     assertFinite(value, `action of ${this.id}`);
+    if (!Number.isFinite(Math.fround(value))) {
+      // The Box's dtype is float32: Gymnasium's envs compute with the float32 value.
+      throw new RangeError(
+        `Expected action of ${this.id} to be finite in float32 but found ${value}`,
+      );
+    }
     return value;
   }
 }

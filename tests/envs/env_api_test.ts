@@ -149,6 +149,9 @@ Deno.test("Box actions: NaN, infinities and wrong lengths throw; numbers and arr
     assertThrows(() => env.step(Float32Array.of(NaN)), RangeError);
     assertThrows(() => env.step(Infinity), RangeError);
     assertThrows(() => env.step([0, 0]), TypeError, "length 1");
+    // Beyond float32 (the space's dtype) the env would compute with an infinite action.
+    assertThrows(() => env.step(Number.MAX_VALUE), RangeError, "finite in float32");
+    assertThrows(() => env.step([-1e39]), RangeError, "finite in float32");
     assertThrows(() => env.step([]), TypeError);
     assertThrows(() => env.step(["0"] as unknown as number[]), TypeError);
     assertThrows(() => env.step({} as unknown as number), TypeError);
@@ -327,6 +330,11 @@ Deno.test("setState validates its input and getState returns a copy", () => {
     );
     assertThrows(() => env.setState(new Float32Array(dim).fill(Infinity)), RangeError, "state[0]");
     assertThrows(() => env.setState(5 as unknown as number[]), TypeError);
+    assertThrows(
+      () => env.setState([1e39, ...new Array(dim - 1).fill(0)]),
+      RangeError,
+      "Expected state[0] to be finite in float32 but found 1e+39",
+    );
     assertThrows(() => env.setState(new Array(dim).fill("0")), TypeError, "state[0]");
     env.setState(SAFE_STATE[id]);
     const state = env.getState();
