@@ -73,12 +73,15 @@ function isSource(data: TransitionBatch | TransitionSource): data is TransitionS
  * ```
  */
 export class BaseDynamicsModel implements DynamicsModel {
+  /** State (observation) dimension. */
   readonly stateDim: number;
+  /** Action dimension (1 for a Discrete index). */
   readonly actionDim: number;
+  /** Whether members have a Gaussian head (`std` is predicted). */
   readonly probabilistic: boolean;
   /** Whether a termination classifier is trained. */
   readonly learnTermination: boolean;
-  /** The resolved options the model was built from (what `model.json` stores). */
+  /** The resolved options the model was built from (what `model.json` stores); frozen. */
   readonly config: Readonly<DynamicsModelConfig>;
   #members: MemberNetwork[];
   #elites: number[];
@@ -92,7 +95,10 @@ export class BaseDynamicsModel implements DynamicsModel {
   /** @throws {RangeError|TypeError} on bad options (see `resolveModelConfig`). */
   protected constructor(options: DynamicsModelOptions, ensemble: EnsembleShape) {
     const rng = options.rng ?? new Rng(0);
-    this.config = resolveModelConfig(options, ensemble, rng.seed);
+    const config = resolveModelConfig(options, ensemble, rng.seed);
+    Object.freeze(config.hiddenSizes);
+    if (config.actionSpace !== null) Object.freeze(config.actionSpace);
+    this.config = Object.freeze(config);
     const { stateDim, actionDim } = this.config;
     this.stateDim = stateDim;
     this.actionDim = actionDim;
