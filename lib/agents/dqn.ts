@@ -102,7 +102,15 @@ export interface DqnResult extends RunSummary {
   evals: { envSteps: number; mean: number }[];
 }
 
-/** SB3's linear schedule: epsilon after `step` env steps. */
+/**
+ * SB3's linear schedule: epsilon after `step` env steps.
+ *
+ * @example
+ * ```ts
+ * import { DQN_ZOO_CARTPOLE, dqnEpsilon } from "./dqn.ts";
+ * dqnEpsilon(8_000, DQN_ZOO_CARTPOLE); // 0.04, the floor
+ * ```
+ */
 export function dqnEpsilon(step: number, config: Readonly<DqnConfig>): number {
   const progress = step / (config.explorationFraction * config.explorationTotalSteps);
   if (progress >= 1) return config.explorationFinalEps;
@@ -130,6 +138,17 @@ function checkOptions(maxSteps: number, evalEvery: number, config: Readonly<DqnC
  *
  * @example
  * ```ts
+ * import { DQN_ZOO_CARTPOLE, dqnGradientStep } from "./dqn.ts";
+ * import { ReplayBuffer } from "../buffer/replay_buffer.ts";
+ * import { Adam } from "../nn/adam.ts";
+ * import { Mlp } from "../nn/mlp.ts";
+ * import { Rng } from "../rng.ts";
+ * const online = new Mlp({ layerSizes: [4, 64, 2], init: "torch", rng: new Rng(0) });
+ * const target = online.clone();
+ * const optimizer = new Adam(online.variables, { learningRate: DQN_ZOO_CARTPOLE.learningRate });
+ * const buffer = new ReplayBuffer(100, { stateDim: 4, actionDim: 1, rng: new Rng(1) });
+ * const state = [0, 0, 0, 0];
+ * buffer.add({ state, action: 1, nextState: state, reward: 1, terminated: false, truncated: false });
  * const loss = dqnGradientStep(online, target, optimizer, buffer.sample(64), 0.99);
  * console.log(loss.dataSync()[0]);
  * loss.dispose();
@@ -177,6 +196,8 @@ export function dqnGradientStep(
  *
  * @example
  * ```ts
+ * import { trainDQN } from "./dqn.ts";
+ * import { setupBackend } from "../backend.ts";
  * await setupBackend();
  * const result = await trainDQN({ envName: "Acrobot-v1", seed: 0, outDir: "data/runs" });
  * console.log(result.stepsToSolve);

@@ -189,7 +189,7 @@ export function makeActorCritic(
     rng: rng.stream("critic"),
   });
   const logStd = options.continuous === true
-    ? tf.variable(tf.fill([numActions], config.logStdInit), true)
+    ? tf.tidy(() => tf.variable(tf.fill([numActions], config.logStdInit), true))
     : null;
   const variables = [...actor.variables, ...critic.variables, ...(logStd ? [logStd] : [])];
   const optimizer = new Adam(variables, {
@@ -200,7 +200,16 @@ export function makeActorCritic(
   return { actor, critic, logStd, optimizer };
 }
 
-/** Frees the networks, the log-std and the optimiser of `net` (safe to call twice). */
+/**
+ * Frees the networks, the log-std and the optimiser of `net` (safe to call twice).
+ *
+ * @example
+ * ```ts
+ * import { disposeActorCritic, makeActorCritic, PPO_ZOO_CARTPOLE } from "./ppo.ts";
+ * import { Rng } from "../rng.ts";
+ * disposeActorCritic(makeActorCritic(4, 2, { config: PPO_ZOO_CARTPOLE, rng: new Rng(0) }));
+ * ```
+ */
 export function disposeActorCritic(net: ActorCritic): void {
   net.actor.dispose();
   net.critic.dispose();

@@ -195,7 +195,9 @@ export function makeSacNetworks(
   const targets = critics.map((c) => c.clone()) as [Mlp, Mlp];
   const adam = { learningRate: config.learningRate, epsilon: config.adamEpsilon };
   const learned = config.entCoef === "auto";
-  const logAlpha = learned ? tf.variable(tf.scalar(Math.log(config.entCoefInit)), true) : null;
+  const logAlpha = learned
+    ? tf.tidy(() => tf.variable(tf.scalar(Math.log(config.entCoefInit)), true))
+    : null;
   return {
     actor,
     critics,
@@ -210,7 +212,18 @@ export function makeSacNetworks(
   };
 }
 
-/** Frees every network, target and optimiser of `nets` (safe to call twice). */
+/**
+ * Frees every network, target and optimiser of `nets` (safe to call twice).
+ *
+ * @example
+ * ```ts
+ * import { disposeSacNetworks, makeSacNetworks } from "./sac.ts";
+ * import { SAC_ZOO_PRESETS } from "./zoo_presets.ts";
+ * import { Rng } from "../rng.ts";
+ * const nets = makeSacNetworks(3, 1, { config: SAC_ZOO_PRESETS["Pendulum-v1"]!.config, rng: new Rng(0) });
+ * disposeSacNetworks(nets);
+ * ```
+ */
 export function disposeSacNetworks(nets: SacNetworks): void {
   for (const net of [nets.actor, ...nets.critics, ...nets.targets]) net.dispose();
   nets.actorOptimizer.dispose();
@@ -219,7 +232,18 @@ export function disposeSacNetworks(nets: SacNetworks): void {
   if (nets.logAlpha !== null && !nets.logAlpha.isDisposed) nets.logAlpha.dispose();
 }
 
-/** The temperature now: `exp(logAlpha)` when learned, else the fixed value. */
+/**
+ * The temperature now: `exp(logAlpha)` when learned, else the fixed value.
+ *
+ * @example
+ * ```ts
+ * import { makeSacNetworks, sacAlpha } from "./sac.ts";
+ * import { SAC_ZOO_PRESETS } from "./zoo_presets.ts";
+ * import { Rng } from "../rng.ts";
+ * const nets = makeSacNetworks(3, 1, { config: SAC_ZOO_PRESETS["Pendulum-v1"]!.config, rng: new Rng(0) });
+ * sacAlpha(nets); // 1: SB3's "auto" starts at 1.0
+ * ```
+ */
 export function sacAlpha(nets: SacNetworks): number {
   return nets.logAlpha === null ? nets.fixedAlpha : Math.exp(nets.logAlpha.dataSync()[0]!);
 }

@@ -178,22 +178,26 @@ Deno.test("trainPPO runs the Gaussian policy on Pendulum-v1 and VecNormalize on 
 });
 
 Deno.test("trainPPO frees its networks when a run throws midway, and refuses a bad schedule", async () => {
-  const before = tf.memory().numTensors;
-  await assertRejects(
-    () =>
-      trainPPO({
-        seed: 0,
-        maxSteps: 1024,
-        evalEvery: 256,
-        evalEpisodes: 1,
-        onProgress: () => {
-          throw new Error("stop here");
-        },
-      }),
-    Error,
-    "stop here",
-  );
-  assertEquals(tf.memory().numTensors, before);
+  for (const envName of ["CartPole-v1", "Pendulum-v1"] as const) {
+    const before = tf.memory().numTensors;
+    await assertRejects(
+      () =>
+        trainPPO({
+          envName,
+          seed: 0,
+          maxSteps: 1024,
+          evalEvery: 256,
+          evalEpisodes: 1,
+          config: { nSteps: 64 },
+          onProgress: () => {
+            throw new Error("stop here");
+          },
+        }),
+      Error,
+      "stop here",
+    );
+    assertEquals(tf.memory().numTensors, before);
+  }
   await assertRejects(
     () =>
       trainPPO({
