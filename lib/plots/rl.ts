@@ -8,7 +8,7 @@ import { methodColorScale } from "./colors.ts";
 import { type FigureLayout, figureLayout, logOrLinear } from "./common.ts";
 import { plotElement } from "./document.ts";
 import { Figure } from "./figure.ts";
-import { assertRows, groupBy, median, quantile } from "./stats.ts";
+import { assertRows, groupBy, mean, median, quantile } from "./stats.ts";
 
 /** One evaluation of one seed of one method. */
 export interface LearningCurveRow {
@@ -274,7 +274,7 @@ export function returnHistogram(
   const policies = [...new Set(rows.map((r) => r.policy))];
   const means = [...groupBy(rows, (r) => r.policy).values()].map((g) => ({
     policy: g[0]!.policy,
-    mean: g.reduce((a, r) => a + r.return, 0) / g.length,
+    mean: mean(g.map((r) => r.return)),
   }));
   const element = plotElement({
     ...figureLayout(options, { height: 50 + 110 * policies.length }),

@@ -1,11 +1,11 @@
 /**
- * Small helpers figures need (no d3 import of our own); `median` and `quantile` are
- * `lib/stats.ts`'s, re-exported.
+ * Small helpers figures need (no d3 import of our own); `mean`, `median` and
+ * `quantile` are `lib/stats.ts`'s, re-exported.
  *
  * @module
  */
 
-export { median, quantile } from "../stats.ts";
+export { mean, median, quantile } from "../stats.ts";
 
 /**
  * Rows grouped by a string key, in first-seen order.
