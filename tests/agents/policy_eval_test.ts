@@ -126,3 +126,21 @@ Deno.test("evaluateBatched: the baselines' 3-argument call and per-episode hooks
   const again = evaluateBatched(envs(3), (_obs, n) => new Int32Array(n), new Rng(0));
   assertEquals(again.returns, result.returns);
 });
+
+Deno.test("lockstep evaluation with a planning worker returns what one-by-one returns without", async () => {
+  const model = await trainedModel("probabilistic");
+  const make = (workers: number) =>
+    makeMpcPlanner({ type: "random_shooting", numSamples: 64, horizon: 4, workers }, {
+      dynamicsModel: model,
+      envId: "CartPole-v1",
+      rng: new Rng(8),
+    });
+  const withWorker = make(1);
+  await withWorker.syncWeights();
+  const lockstep = evaluatePlanner(withWorker, envs(4), { rng: new Rng(12) });
+  assertEquals(withWorker.workersInUse, 1);
+  withWorker.dispose();
+  const sequential = evaluatePlanner(make(0), envs(4), { rng: new Rng(12), lockstep: false });
+  assertEquals(lockstep.returns, sequential.returns);
+  model.dispose();
+});
