@@ -13,6 +13,7 @@ import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
 import { uniformFloat64 } from "pure-rand/distribution/uniformFloat64";
 import { uniformInt } from "pure-rand/distribution/uniformInt";
 import type { JumpableRandomGenerator } from "pure-rand/types/JumpableRandomGenerator";
+import { assertFinite } from "./validate.ts";
 
 /** FNV-1a over the seed's and the name's characters: a stable 32-bit child seed. */
 function deriveSeed(seed: number, name: string): number {
@@ -43,6 +44,12 @@ export function assertSeed(seed: number, what = "seed"): void {
   }
 }
 
+/** Throws unless both bounds of a uniform draw are finite numbers. */
+function assertFiniteBounds(low: number, high: number): void {
+  assertFinite(low, "low");
+  assertFinite(high, "high");
+}
+
 /**
  * A seeded random stream.
  *
@@ -70,6 +77,9 @@ export class Rng {
 
   /** An independent stream named `name`, derived from this stream's seed (not its position). */
   stream(name: string): Rng {
+    if (typeof name !== "string") {
+      throw new TypeError(`Expected name to be a string but found ${String(name)}`);
+    }
     return new Rng(deriveSeed(this.seed, name));
   }
 
@@ -78,8 +88,9 @@ export class Rng {
     return uniformFloat64(this.#gen);
   }
 
-  /** A uniform float in [low, high). */
+  /** A uniform float in [low, high); both bounds must be finite numbers. */
   uniformRange(low: number, high: number): number {
+    assertFiniteBounds(low, high);
     return low + (high - low) * this.uniform();
   }
 
@@ -112,8 +123,9 @@ export class Rng {
     return out;
   }
 
-  /** Fills `out` with uniform draws in [low, high) and returns it. */
+  /** Fills `out` with uniform draws in [low, high) (finite bounds) and returns it. */
   fillUniform<T extends Float32Array | Float64Array>(out: T, low = 0, high = 1): T {
+    assertFiniteBounds(low, high);
     for (let i = 0; i < out.length; i++) out[i] = low + (high - low) * this.uniform();
     return out;
   }

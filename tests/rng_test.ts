@@ -40,6 +40,10 @@ Deno.test("uniform, int and normal have the right ranges and moments", () => {
 Deno.test("bad seeds and ranges are rejected", () => {
   assertThrows(() => new Rng(1.5), TypeError, "seed");
   assertThrows(() => new Rng(0).int(0), RangeError);
+  assertThrows(() => new Rng(0).uniformRange(0, NaN), RangeError, "high");
+  assertThrows(() => new Rng(0).uniformRange(-Infinity, 1), RangeError, "low");
+  assertThrows(() => new Rng(0).fillUniform(new Float32Array(2), 0, Infinity), RangeError, "high");
+  assertThrows(() => new Rng(0).stream(3 as unknown as string), TypeError, "name");
 });
 
 Deno.test("first draws of consecutive small seeds are spread over [0, 1)", () => {
