@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { assertPositiveInt } from "../validate.ts";
 
 /**
  * A complete binary tree in a 1-based heap array: the root is node 1, node `i` has children
@@ -36,9 +37,7 @@ export class SumTree {
 
   /** @param capacity the number of leaves, a positive integer. */
   constructor(capacity: number) {
-    if (!Number.isSafeInteger(capacity) || capacity <= 0) {
-      throw new RangeError(`Expected capacity to be a positive integer but found ${capacity}`);
-    }
+    assertPositiveInt(capacity, "capacity");
     this.#capacity = capacity;
     let leafStart = 1;
     while (leafStart < capacity) leafStart *= 2;
