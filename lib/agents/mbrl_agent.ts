@@ -13,6 +13,7 @@ import {
   evaluateModel,
   type EvaluateModelOptions,
   type ModelEvaluation,
+  type TrainReport,
 } from "../models/mod.ts";
 import type { DynamicsModel, TrainHistoryRow } from "../models/types.ts";
 import {
@@ -136,6 +137,7 @@ export class ModelBasedRLAgent {
       hiddenSizes: model.hiddenSizes,
       numModels: model.type === "ensemble" ? model.numModels : undefined,
       learningRate: model.learningRate,
+      actionSpace: meta.actionSpace,
       rng: rng.stream("model"),
     });
     this.#train = { ...fit };
@@ -164,10 +166,18 @@ export class ModelBasedRLAgent {
       envId: this.#envId,
       loop: { bufferCapacity: this.buffer.capacity },
       model: this.#ownsModel ? modelSettings(this.model) : null,
-      fit: { ...this.#train },
+      fit: this.#fitSettings(),
       planner: this.planner.settings,
       objective: this.planner.objective,
     };
+  }
+
+  /** The fit settings as the model's trainer last applied them (before a fit: as given). */
+  #fitSettings(): AgentConfig["fit"] {
+    const report = (this.model as { lastTrainReport?: TrainReport | null }).lastTrainReport;
+    if (report === undefined || report === null) return { ...this.#train };
+    const { epochs, batchSize, patience, validationFraction } = report;
+    return { epochs, batchSize, patience, validationFraction };
   }
 
   /** True once `trainModel` has run (or a given model is used): `act` then plans. */
