@@ -271,9 +271,144 @@ function gaussianLogProb(
   return logProb;
 }
 
+/** What {@linkcode ppoGradients} returns for one minibatch. */
+export interface PpoMinibatchGradients {
+  /** Gradients aligned with `[...actor.variables, ...critic.variables, logStd?]` (caller disposes). */
+  grads: tf.Tensor[];
+  /** The clipped surrogate loss (to minimise). */
+  policyLoss: number;
+  /** The value MSE. */
+  valueLoss: number;
+  /** The summed per-sample entropy. */
+  entropySum: number;
+  /** How many samples had their ratio clipped. */
+  clipped: number;
+}
+
+/**
+ * The gradients of `policyLoss + entCoef * (-entropy) + vfCoef * valueLoss` over the rollout
+ * rows `rows`, with advantages normalised within the minibatch (SB3), arranged by hand: the
+ * loss gradients w.r.t. logits or Gaussian means, value and log-std in plain JavaScript, then
+ * {@linkcode Mlp.backward}. Categorical: `dlogp(a)/dlogit_j = 1[j = a] - p_j`. Gaussian with
+ * `z = (a - mean) / std`: `dlogp/dmean = z / std`, `dlogp/dlogStd = z^2 - 1`, and the entropy
+ * `sum_j (logStd_j + 0.5 + 0.5 log 2 pi)` has gradient 1 per log-std.
+ *
+ * @example
+ * ```ts
+ * import { disposeActorCritic, makeActorCritic, PPO_ZOO_CARTPOLE, ppoGradients } from "./ppo.ts";
+ * import { Rng } from "../rng.ts";
+ * import * as tf from "@tensorflow/tfjs";
+ * const net = makeActorCritic(4, 2, { config: PPO_ZOO_CARTPOLE, rng: new Rng(0) });
+ * const n = 8;
+ * const rollout = {
+ *   n, obsDim: 4, actionDim: 1, observations: new Float32Array(n * 4),
+ *   actions: new Float32Array(n), logProbs: new Float32Array(n).fill(Math.log(0.5)),
+ *   advantages: new Float32Array(n).fill(1), returns: new Float32Array(n),
+ * };
+ * const rows = Int32Array.from({ length: n }, (_, i) => i);
+ * const { grads } = ppoGradients(net, rollout, rows, { config: PPO_ZOO_CARTPOLE, clipRange: 0.2 });
+ * tf.dispose(grads);
+ * disposeActorCritic(net);
+ * ```
+ */
+export function ppoGradients(
+  net: ActorCritic,
+  rollout: PpoRollout,
+  rows: Int32Array,
+  options: { config: Readonly<PpoConfig>; clipRange: number },
+): PpoMinibatchGradients {
+  const { config, clipRange } = options;
+  const k = net.actor.outputSize;
+  const continuous = net.logStd !== null;
+  const { obsDim, actionDim } = rollout;
+  const b = rows.length;
+  const obs = new Float32Array(b * obsDim);
+  const adv = new Float64Array(b);
+  const acts = new Float32Array(b * actionDim);
+  rows.forEach((row, i) => {
+    obs.set(rollout.observations.subarray(row * obsDim, (row + 1) * obsDim), i * obsDim);
+    acts.set(rollout.actions.subarray(row * actionDim, (row + 1) * actionDim), i * actionDim);
+    adv[i] = rollout.advantages[row]!;
+  });
+  // Normalise advantages within the minibatch (SB3: unbiased std, + 1e-8).
+  if (b > 1) {
+    const mean = adv.reduce((a, v) => a + v, 0) / b;
+    const std = Math.sqrt(adv.reduce((a, v) => a + (v - mean) ** 2, 0) / (b - 1));
+    for (let i = 0; i < b; i++) adv[i] = (adv[i]! - mean) / (std + 1e-8);
+  }
+  const probs = new Float64Array(k);
+  return tf.tidy(() => {
+    let policyLoss = 0;
+    let valueLoss = 0;
+    let entropySum = 0;
+    let clipped = 0;
+    const x = tf.tensor2d(obs, [b, obsDim]);
+    const a = net.actor.forwardWithCache(x);
+    const c = net.critic.forwardWithCache(x);
+    const logits = a.output.dataSync();
+    const values = c.output.dataSync();
+    const logStd = continuous ? net.logStd!.dataSync() : new Float32Array(0);
+    const dLogits = new Float32Array(b * k);
+    const dLogStd = new Float32Array(continuous ? k : 0);
+    const dValues = new Float32Array(b);
+    // Gaussian entropy is the same for every row: sum_j (logStd_j + 0.5 + 0.5 log 2 pi).
+    let gaussianEntropy = 0;
+    for (let j = 0; j < dLogStd.length; j++) gaussianEntropy += logStd[j]! + 0.5 + HALF_LOG_2PI;
+    for (let i = 0; i < b; i++) {
+      const row = rows[i]!;
+      const action = acts[i * actionDim]!;
+      const lse = continuous ? 0 : softmaxRow(logits, i, k, probs);
+      const logProb = continuous
+        ? gaussianLogProb(logits, i, acts, i, logStd, k)
+        : logits[i * k + action]! - lse;
+      const ratio = Math.exp(logProb - rollout.logProbs[row]!);
+      const A = adv[i]!;
+      // -min(A r, A clip(r)): the gradient flows through r unless the clipped term is chosen.
+      const clippedRatio = Math.min(Math.max(ratio, 1 - clipRange), 1 + clipRange);
+      policyLoss += -Math.min(A * ratio, A * clippedRatio) / b;
+      const isClipped = (A > 0 && ratio > 1 + clipRange) || (A < 0 && ratio < 1 - clipRange);
+      if (isClipped) clipped += 1;
+      const dLogProb = isClipped ? 0 : -A * ratio / b;
+      if (continuous) {
+        entropySum += gaussianEntropy;
+        for (let j = 0; j < k; j++) {
+          const std = Math.exp(logStd[j]!);
+          const z = (acts[i * k + j]! - logits[i * k + j]!) / std;
+          dLogits[i * k + j] = dLogProb * z / std;
+          dLogStd[j]! += dLogProb * (z * z - 1);
+        }
+      } else {
+        let entropy = 0;
+        for (let j = 0; j < k; j++) {
+          entropy -= probs[j]! > 0 ? probs[j]! * Math.log(probs[j]!) : 0;
+        }
+        entropySum += entropy;
+        for (let j = 0; j < k; j++) {
+          const p = probs[j]!;
+          // d(-H)/d logit_j = p_j (log p_j + H).
+          const entropyGrad = p > 0 ? p * (Math.log(p) + entropy) : 0;
+          dLogits[i * k + j] = dLogProb * ((j === action ? 1 : 0) - p) +
+            config.entCoef * entropyGrad / b;
+        }
+      }
+      const diff = values[i]! - rollout.returns[row]!;
+      valueLoss += diff * diff / b;
+      dValues[i] = config.vfCoef * 2 * diff / b;
+    }
+    // The entropy bonus: d(-entCoef * mean H)/d logStd_j = -entCoef.
+    for (let j = 0; j < dLogStd.length; j++) dLogStd[j]! -= config.entCoef;
+    const grads = [
+      ...net.actor.backward(a.cache, tf.tensor2d(dLogits, [b, k])),
+      ...net.critic.backward(c.cache, tf.tensor2d(dValues, [b, 1])),
+      ...(continuous ? [tf.tensor1d(dLogStd)] : []),
+    ];
+    return { grads, policyLoss, valueLoss, entropySum, clipped };
+  });
+}
+
 /**
  * One PPO update over a rollout: `nEpochs` passes, each over shuffled minibatches of
- * `batchSize`, minimising `policyLoss + entCoef * (-entropy) + vfCoef * valueLoss`.
+ * `batchSize`, each one Adam step on {@linkcode ppoGradients}.
  *
  * @example
  * ```ts
@@ -296,11 +431,8 @@ export function ppoUpdate(
   options: { config: Readonly<PpoConfig>; clipRange: number; rng: Rng },
 ): PpoUpdateStats {
   const { config, clipRange, rng } = options;
-  const k = net.actor.outputSize;
-  const continuous = net.logStd !== null;
-  const { n, obsDim, actionDim } = rollout;
+  const { n } = rollout;
   const order = Int32Array.from({ length: n }, (_, i) => i);
-  const probs = new Float64Array(k);
   const stats: PpoUpdateStats = { policyLoss: [], valueLoss: [], entropy: 0, clipFraction: 0 };
   for (let epoch = 0; epoch < config.nEpochs; epoch++) {
     rng.shuffle(order);
@@ -309,83 +441,14 @@ export function ppoUpdate(
     let entropySum = 0;
     let clipped = 0;
     for (let start = 0; start < n; start += config.batchSize) {
-      const idx = order.subarray(start, Math.min(n, start + config.batchSize));
-      const b = idx.length;
-      const obs = new Float32Array(b * obsDim);
-      const adv = new Float64Array(b);
-      const acts = new Float32Array(b * actionDim);
-      idx.forEach((row, i) => {
-        obs.set(rollout.observations.subarray(row * obsDim, (row + 1) * obsDim), i * obsDim);
-        acts.set(rollout.actions.subarray(row * actionDim, (row + 1) * actionDim), i * actionDim);
-        adv[i] = rollout.advantages[row]!;
-      });
-      // Normalise advantages within the minibatch (SB3: unbiased std, + 1e-8).
-      if (b > 1) {
-        const mean = adv.reduce((a, v) => a + v, 0) / b;
-        const std = Math.sqrt(adv.reduce((a, v) => a + (v - mean) ** 2, 0) / (b - 1));
-        for (let i = 0; i < b; i++) adv[i] = (adv[i]! - mean) / (std + 1e-8);
-      }
+      const rows = order.subarray(start, Math.min(n, start + config.batchSize));
       tf.tidy(() => {
-        const x = tf.tensor2d(obs, [b, obsDim]);
-        const a = net.actor.forwardWithCache(x);
-        const c = net.critic.forwardWithCache(x);
-        const logits = a.output.dataSync();
-        const values = c.output.dataSync();
-        const logStd = continuous ? net.logStd!.dataSync() : new Float32Array(0);
-        const dLogits = new Float32Array(b * k);
-        const dLogStd = new Float32Array(continuous ? k : 0);
-        const dValues = new Float32Array(b);
-        // Gaussian entropy is the same for every row: sum_j (logStd_j + 0.5 + 0.5 log 2 pi).
-        let gaussianEntropy = 0;
-        for (let j = 0; j < dLogStd.length; j++) gaussianEntropy += logStd[j]! + 0.5 + HALF_LOG_2PI;
-        for (let i = 0; i < b; i++) {
-          const row = idx[i]!;
-          const action = acts[i * actionDim]!;
-          const lse = continuous ? 0 : softmaxRow(logits, i, k, probs);
-          const logProb = continuous
-            ? gaussianLogProb(logits, i, acts, i, logStd, k)
-            : logits[i * k + action]! - lse;
-          const ratio = Math.exp(logProb - rollout.logProbs[row]!);
-          const A = adv[i]!;
-          // -min(A r, A clip(r)): the gradient flows through r unless the clipped term is chosen.
-          const clippedRatio = Math.min(Math.max(ratio, 1 - clipRange), 1 + clipRange);
-          policySum += -Math.min(A * ratio, A * clippedRatio) / b;
-          const isClipped = (A > 0 && ratio > 1 + clipRange) || (A < 0 && ratio < 1 - clipRange);
-          if (isClipped) clipped += 1;
-          const dLogProb = isClipped ? 0 : -A * ratio / b;
-          if (continuous) {
-            entropySum += gaussianEntropy;
-            for (let j = 0; j < k; j++) {
-              // d logp / d mean_j = z_j / std_j; d logp / d logStd_j = z_j^2 - 1.
-              const std = Math.exp(logStd[j]!);
-              const z = (acts[i * k + j]! - logits[i * k + j]!) / std;
-              dLogits[i * k + j] = dLogProb * z / std;
-              dLogStd[j]! += dLogProb * (z * z - 1);
-            }
-          } else {
-            let entropy = 0;
-            for (let j = 0; j < k; j++) {
-              entropy -= probs[j]! > 0 ? probs[j]! * Math.log(probs[j]!) : 0;
-            }
-            entropySum += entropy;
-            for (let j = 0; j < k; j++) {
-              const p = probs[j]!;
-              // d logp(a) / d logit_j = 1[j = a] - p_j; d(-H)/d logit_j = p_j (log p_j + H).
-              const entropyGrad = p > 0 ? p * (Math.log(p) + entropy) : 0;
-              dLogits[i * k + j] = dLogProb * ((j === action ? 1 : 0) - p) +
-                config.entCoef * entropyGrad / b;
-            }
-          }
-          const diff = values[i]! - rollout.returns[row]!;
-          valueSum += diff * diff / b;
-          dValues[i] = config.vfCoef * 2 * diff / b;
-        }
-        // The entropy bonus: d(-entCoef * mean H)/d logStd_j = -entCoef.
-        for (let j = 0; j < dLogStd.length; j++) dLogStd[j]! -= config.entCoef;
-        const gradsActor = net.actor.backward(a.cache, tf.tensor2d(dLogits, [b, k]));
-        const gradsCritic = net.critic.backward(c.cache, tf.tensor2d(dValues, [b, 1]));
-        const gradsLogStd = continuous ? [tf.tensor1d(dLogStd)] : [];
-        net.optimizer.step([...gradsActor, ...gradsCritic, ...gradsLogStd]);
+        const minibatch = ppoGradients(net, rollout, rows, { config, clipRange });
+        net.optimizer.step(minibatch.grads);
+        policySum += minibatch.policyLoss;
+        valueSum += minibatch.valueLoss;
+        entropySum += minibatch.entropySum;
+        clipped += minibatch.clipped;
       });
     }
     const batches = Math.ceil(n / config.batchSize);

@@ -7,6 +7,7 @@ import {
   disposeActorCritic,
   makeActorCritic,
   PPO_ZOO_CARTPOLE,
+  ppoGradients,
   type PpoRollout,
   ppoUpdate,
   trainPPO,
@@ -207,4 +208,96 @@ Deno.test("trainPPO frees its networks when a run throws midway, and refuses a b
     TypeError,
     'Expected learningRateSchedule to be "linear" or "constant" but found cosine',
   );
+});
+
+/** The largest per-tensor `sqrt(sum (a - b)^2 / sum b^2)` over two gradient lists. */
+function relativeError(hand: tf.Tensor[], reference: tf.Tensor[]): number {
+  assertEquals(hand.length, reference.length);
+  let worst = 0;
+  hand.forEach((g, i) => {
+    const a = g.dataSync();
+    const b = reference[i]!.dataSync();
+    assertEquals(a.length, b.length);
+    let diff = 0;
+    let norm = 0;
+    for (let j = 0; j < a.length; j++) {
+      diff += (a[j]! - b[j]!) ** 2;
+      norm += b[j]! ** 2;
+    }
+    assert(norm > 0, `reference gradient ${i} is all zeros`);
+    worst = Math.max(worst, Math.sqrt(diff / norm));
+  });
+  return worst;
+}
+
+Deno.test("PPO's hand-arranged gradients equal tf.variableGrads for categorical and Gaussian policies", () => {
+  const rng = new Rng(11);
+  for (const continuous of [false, true]) {
+    const config = { ...PPO_ZOO_CARTPOLE, entCoef: 0.01 };
+    const obsDim = continuous ? 3 : 4;
+    const k = continuous ? 1 : 2;
+    const net = makeActorCritic(obsDim, k, {
+      config,
+      rng: rng.stream(`init${continuous}`),
+      continuous,
+    });
+    const rollout = continuous ? gaussianRollout(rng.stream("g")) : fakeRollout(rng.stream("c"));
+    // Old log-probs away from the current ones, so that some ratios fall outside the clip range.
+    rollout.logProbs.forEach((v, i) => rollout.logProbs[i] = v + 0.1 * Math.sin(i));
+    rollout.advantages.forEach((v, i) => rollout.advantages[i] = v + 0.3 * Math.cos(i));
+    const rows = Int32Array.from({ length: 64 }, (_, i) => 3 * i);
+    const clipRange = 0.05;
+    const hand = ppoGradients(net, rollout, rows, { config, clipRange });
+    assert(hand.clipped > 0 && hand.clipped < 64);
+    const variables = [...net.actor.variables, ...net.critic.variables];
+    if (net.logStd !== null) variables.push(net.logStd);
+    const obs = new Float32Array(64 * obsDim);
+    const adv = new Float32Array(64);
+    rows.forEach((row, i) => {
+      obs.set(rollout.observations.subarray(row * obsDim, (row + 1) * obsDim), i * obsDim);
+      adv[i] = rollout.advantages[row]!;
+    });
+    const mean = adv.reduce((a, v) => a + v, 0) / 64;
+    const std = Math.sqrt(adv.reduce((a, v) => a + (v - mean) ** 2, 0) / 63);
+    const normAdv = tf.tensor1d(adv.map((v) => (v - mean) / (std + 1e-8)));
+    const actions = Float32Array.from(rows, (row) => rollout.actions[row]!);
+    const oldLogProb = tf.tensor1d(Float32Array.from(rows, (row) => rollout.logProbs[row]!));
+    const returns = tf.tensor1d(Float32Array.from(rows, (row) => rollout.returns[row]!));
+    const reference = tf.variableGrads(() => {
+      const x = tf.tensor2d(obs, [64, obsDim]);
+      const out = net.actor.forward(x);
+      let logProb: tf.Tensor1D;
+      let entropy: tf.Scalar;
+      if (continuous) {
+        const logStd = net.logStd!;
+        const z = tf.div(tf.sub(tf.tensor2d(actions, [64, 1]), out), tf.exp(logStd));
+        logProb = tf.sum(
+          tf.sub(tf.sub(tf.mul(-0.5, tf.square(z)), logStd), 0.5 * Math.log(2 * Math.PI)),
+          1,
+        ) as tf.Tensor1D;
+        entropy = tf.sum(tf.add(logStd, 0.5 + 0.5 * Math.log(2 * Math.PI))) as tf.Scalar;
+      } else {
+        const logSoftmax = tf.logSoftmax(out);
+        const mask = tf.oneHot(tf.tensor1d(Int32Array.from(actions), "int32"), 2).toFloat();
+        logProb = tf.sum(tf.mul(logSoftmax, mask), 1) as tf.Tensor1D;
+        entropy = tf.mean(tf.neg(tf.sum(tf.mul(tf.exp(logSoftmax), logSoftmax), 1))) as tf.Scalar;
+      }
+      const ratio = tf.exp(tf.sub(logProb, oldLogProb));
+      const surrogate = tf.minimum(
+        tf.mul(normAdv, ratio),
+        tf.mul(normAdv, tf.clipByValue(ratio, 1 - clipRange, 1 + clipRange)),
+      );
+      const policyLoss = tf.neg(tf.mean(surrogate));
+      const valueLoss = tf.mean(tf.square(tf.sub(net.critic.forward(x).reshape([64]), returns)));
+      return tf.addN([
+        policyLoss,
+        tf.mul(config.entCoef, tf.neg(entropy)),
+        tf.mul(config.vfCoef, valueLoss),
+      ]) as tf.Scalar;
+    }, variables);
+    const referenceGrads = variables.map((v) => reference.grads[v.name]!);
+    assertLess(relativeError(hand.grads, referenceGrads), 1e-4);
+    tf.dispose([...hand.grads, ...referenceGrads, reference.value, normAdv, oldLogProb, returns]);
+    disposeActorCritic(net);
+  }
 });

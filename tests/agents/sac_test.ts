@@ -44,21 +44,24 @@ function randomBatch(n: number, seed: number): TransitionBatch {
   return buffer.all();
 }
 
-/** Relative error `|a - b| / |b|` over all tensors of a gradient list. */
+/** The largest per-tensor `sqrt(sum (a - b)^2 / sum b^2)` over two gradient lists. */
 function relativeError(hand: tf.Tensor[], reference: tf.Tensor[]): number {
-  let diff = 0;
-  let norm = 0;
+  assertEquals(hand.length, reference.length);
+  let worst = 0;
   hand.forEach((g, i) => {
     const a = g.dataSync();
     const b = reference[i]!.dataSync();
     assertEquals(a.length, b.length);
+    let diff = 0;
+    let norm = 0;
     for (let j = 0; j < a.length; j++) {
       diff += (a[j]! - b[j]!) ** 2;
       norm += b[j]! ** 2;
     }
+    assert(norm > 0, `reference gradient ${i} is all zeros`);
+    worst = Math.max(worst, Math.sqrt(diff / norm));
   });
-  assertGreater(norm, 0);
-  return Math.sqrt(diff / norm);
+  return worst;
 }
 
 /** The squashed-Gaussian sample and its log-probability, written with tf ops. */
