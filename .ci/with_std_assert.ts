@@ -2,6 +2,9 @@
  * Runs a Deno subcommand (`test`, `check`, ...) so that `@std/assert` resolves to the real
  * `jsr:@std/assert` where JSR is reachable, and to the local adapter
  * `tests/support/std_assert_offline.ts` where it is not (our machines and CI reach only npm).
+ * The adapter is held to the real package's recorded behaviour
+ * (`tests/support/std_assert_table.ts`, checked by `tests/std_assert_adapter_test.ts`, which
+ * also runs the table against the live package when this wrapper mapped it to JSR).
  *
  * `deno.json` stays the single source of truth for imports: offline, the import map handed to
  * Deno is generated from it with only the `@std/assert` entry replaced.
@@ -54,7 +57,7 @@ if (import.meta.main) {
   const args = [subcommand];
   if (mode === "offline") {
     args.push(`--import-map=${await writeOfflineImportMap()}`);
-    console.error(`JSR unreachable: @std/assert -> ${ADAPTER} (node:assert adapter)`);
+    console.error(`JSR unreachable: @std/assert -> ${ADAPTER} (offline adapter)`);
   } else if (mode !== "jsr") {
     console.error(`Expected STD_ASSERT to be "jsr" or "offline" but found "${mode}"`);
     Deno.exit(2);
