@@ -78,7 +78,7 @@ export interface DqnConfig {
 }
 
 /** The Zoo's CartPole-v1 DQN settings: `DQN_ZOO_PRESETS["CartPole-v1"].config`. */
-export const DQN_ZOO_CARTPOLE: Readonly<DqnConfig> = DQN_ZOO_PRESETS["CartPole-v1"]!.config;
+export const DQN_ZOO_CARTPOLE: Readonly<DqnConfig> = DQN_ZOO_PRESETS["CartPole-v1"].config;
 
 /**
  * Options of {@linkcode trainDQN}: the shared ones, with `seed` feeding env resets,

@@ -92,7 +92,7 @@ export interface PpoConfig {
 }
 
 /** The Zoo's CartPole-v1 PPO settings: `PPO_ZOO_PRESETS["CartPole-v1"].config`. */
-export const PPO_ZOO_CARTPOLE: Readonly<PpoConfig> = PPO_ZOO_PRESETS["CartPole-v1"]!.config;
+export const PPO_ZOO_CARTPOLE: Readonly<PpoConfig> = PPO_ZOO_PRESETS["CartPole-v1"].config;
 
 /**
  * Options of {@linkcode trainPPO}: the shared ones, with `seed` feeding env resets, action

@@ -168,7 +168,7 @@ export interface SacNetworks {
  * import { disposeSacNetworks, makeSacNetworks } from "./sac.ts";
  * import { SAC_ZOO_PRESETS } from "./zoo_presets.ts";
  * import { Rng } from "../rng.ts";
- * const config = SAC_ZOO_PRESETS["Pendulum-v1"]!.config;
+ * const config = SAC_ZOO_PRESETS["Pendulum-v1"].config;
  * const nets = makeSacNetworks(3, 1, { config, rng: new Rng(0) });
  * disposeSacNetworks(nets);
  * ```
@@ -220,7 +220,7 @@ export function makeSacNetworks(
  * import { disposeSacNetworks, makeSacNetworks } from "./sac.ts";
  * import { SAC_ZOO_PRESETS } from "./zoo_presets.ts";
  * import { Rng } from "../rng.ts";
- * const nets = makeSacNetworks(3, 1, { config: SAC_ZOO_PRESETS["Pendulum-v1"]!.config, rng: new Rng(0) });
+ * const nets = makeSacNetworks(3, 1, { config: SAC_ZOO_PRESETS["Pendulum-v1"].config, rng: new Rng(0) });
  * disposeSacNetworks(nets);
  * ```
  */
@@ -240,7 +240,7 @@ export function disposeSacNetworks(nets: SacNetworks): void {
  * import { makeSacNetworks, sacAlpha } from "./sac.ts";
  * import { SAC_ZOO_PRESETS } from "./zoo_presets.ts";
  * import { Rng } from "../rng.ts";
- * const nets = makeSacNetworks(3, 1, { config: SAC_ZOO_PRESETS["Pendulum-v1"]!.config, rng: new Rng(0) });
+ * const nets = makeSacNetworks(3, 1, { config: SAC_ZOO_PRESETS["Pendulum-v1"].config, rng: new Rng(0) });
  * sacAlpha(nets); // 1: SB3's "auto" starts at 1.0
  * ```
  */
@@ -327,7 +327,7 @@ function criticInput(states: tf.Tensor2D, actions: Float32Array, A: number): tf.
  * import { SAC_ZOO_PRESETS } from "./zoo_presets.ts";
  * import { Rng } from "../rng.ts";
  * import * as tf from "@tensorflow/tfjs";
- * const config = SAC_ZOO_PRESETS["Pendulum-v1"]!.config;
+ * const config = SAC_ZOO_PRESETS["Pendulum-v1"].config;
  * const nets = makeSacNetworks(3, 1, { config, rng: new Rng(0) });
  * const batch = {
  *   size: 2, stateDim: 3, actionDim: 1,
@@ -457,7 +457,7 @@ function actorGradients(
  * import { SAC_ZOO_PRESETS } from "./zoo_presets.ts";
  * import { Rng } from "../rng.ts";
  * import * as tf from "@tensorflow/tfjs";
- * const config = SAC_ZOO_PRESETS["Pendulum-v1"]!.config;
+ * const config = SAC_ZOO_PRESETS["Pendulum-v1"].config;
  * const nets = makeSacNetworks(3, 1, { config, rng: new Rng(0) });
  * const { grads } = sacActorGradients(nets, new Float32Array(6), new Float32Array(2), 0.2);
  * tf.dispose(grads);
@@ -502,7 +502,7 @@ function polyakUpdate(nets: SacNetworks, tau: number): void {
  * import { makeSacNetworks, sacGradientStep } from "./sac.ts";
  * import { SAC_ZOO_PRESETS } from "./zoo_presets.ts";
  * import { Rng } from "../rng.ts";
- * const config = SAC_ZOO_PRESETS["Pendulum-v1"]!.config;
+ * const config = SAC_ZOO_PRESETS["Pendulum-v1"].config;
  * const nets = makeSacNetworks(3, 1, { config, rng: new Rng(0) });
  * const batch = {
  *   size: 2, stateDim: 3, actionDim: 1,

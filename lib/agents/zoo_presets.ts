@@ -26,8 +26,15 @@ export interface ZooPreset<C> {
   readonly config: Readonly<C>;
 }
 
-/** An algorithm's presets by env id (only the envs it supports). */
-export type ZooTable<C> = Readonly<Partial<Record<EnvId, ZooPreset<C>>>>;
+/** An algorithm's presets by env id (only the envs `E` it supports). */
+export type ZooTable<C, E extends EnvId = EnvId> =
+  & Readonly<Partial<Record<EnvId, ZooPreset<C>>>>
+  & Readonly<Record<E, ZooPreset<C>>>;
+
+/** The envs DQN has Zoo presets for. */
+export type DqnEnvId = "CartPole-v1" | "Acrobot-v1" | "MountainCar-v0";
+/** The envs SAC has Zoo presets for (continuous actions). */
+export type SacEnvId = "Pendulum-v1" | "MountainCarContinuous-v0";
 
 /** The model-free methods that have Zoo presets. */
 export type ZooMethod = "dqn" | "ppo" | "sac";
@@ -46,7 +53,9 @@ function deepFreeze<T>(value: T): T {
 // Zoo's n_timesteps (SB3 measures exploration_fraction against total_timesteps).
 
 /** DQN presets: CartPole-v1, Acrobot-v1, MountainCar-v0 (`hyperparams/dqn.yml`). */
-export const DQN_ZOO_PRESETS: ZooTable<DqnConfig> = deepFreeze<ZooTable<DqnConfig>>({
+export const DQN_ZOO_PRESETS: ZooTable<DqnConfig, DqnEnvId> = deepFreeze<
+  ZooTable<DqnConfig, DqnEnvId>
+>({
   "CartPole-v1": {
     nTimesteps: 50_000, // n_timesteps: !!float 5e4
     config: {
@@ -144,7 +153,7 @@ const PPO_SB3: Readonly<PpoConfig> = {
 };
 
 /** PPO presets for all five envs (`hyperparams/ppo.yml`). */
-export const PPO_ZOO_PRESETS: ZooTable<PpoConfig> = deepFreeze<ZooTable<PpoConfig>>({
+export const PPO_ZOO_PRESETS: ZooTable<PpoConfig, EnvId> = deepFreeze<ZooTable<PpoConfig, EnvId>>({
   "CartPole-v1": {
     nTimesteps: 100_000, // n_timesteps: !!float 1e5
     config: {
@@ -252,7 +261,9 @@ const SAC_SB3: Readonly<SacConfig> = {
 };
 
 /** SAC presets: Pendulum-v1 and MountainCarContinuous-v0 (`hyperparams/sac.yml`). */
-export const SAC_ZOO_PRESETS: ZooTable<SacConfig> = deepFreeze<ZooTable<SacConfig>>({
+export const SAC_ZOO_PRESETS: ZooTable<SacConfig, SacEnvId> = deepFreeze<
+  ZooTable<SacConfig, SacEnvId>
+>({
   "Pendulum-v1": {
     nTimesteps: 20_000, // n_timesteps: 20000
     config: {
@@ -295,7 +306,11 @@ const TABLES = { dqn: DQN_ZOO_PRESETS, ppo: PPO_ZOO_PRESETS, sac: SAC_ZOO_PRESET
  * @throws {RangeError} `Expected envName to be one of CartPole-v1, Acrobot-v1, MountainCar-v0
  * for DQN but found "Pendulum-v1"`.
  */
-export function presetFor<C>(table: ZooTable<C>, method: string, envName: EnvId): ZooPreset<C> {
+export function presetFor<C>(
+  table: Readonly<Partial<Record<EnvId, ZooPreset<C>>>>,
+  method: string,
+  envName: EnvId,
+): ZooPreset<C> {
   const preset = Object.hasOwn(table, envName) ? table[envName] : undefined;
   if (preset === undefined) {
     throw new RangeError(
@@ -337,6 +352,6 @@ export function zooBudget(method: ZooMethod, envId: EnvId): number {
       }`,
     );
   }
-  const table: ZooTable<unknown> = TABLES[method];
+  const table: Readonly<Partial<Record<EnvId, ZooPreset<unknown>>>> = TABLES[method];
   return presetFor(table, method.toUpperCase(), envId).nTimesteps;
 }

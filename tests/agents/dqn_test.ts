@@ -98,8 +98,8 @@ Deno.test("DQN presets: the three Zoo envs resolve, overrides apply field by fie
     zooEnvIds("dqn").map((id) => zooBudget("dqn", id)),
     [50_000, 100_000, 120_000],
   );
-  assertEquals(DQN_ZOO_PRESETS["MountainCar-v0"]!.config.targetUpdateInterval, 600);
-  assert(Object.isFrozen(DQN_ZOO_PRESETS["Acrobot-v1"]!.config.hiddenSizes));
+  assertEquals(DQN_ZOO_PRESETS["MountainCar-v0"].config.targetUpdateInterval, 600);
+  assert(Object.isFrozen(DQN_ZOO_PRESETS["Acrobot-v1"].config.hiddenSizes));
   await assertRejects(
     () => trainDQN({ envName: "Pendulum-v1", seed: 0 }),
     RangeError,
@@ -118,7 +118,7 @@ Deno.test("DQN presets: the three Zoo envs resolve, overrides apply field by fie
   });
   const config = JSON.parse(await Deno.readTextFile(`${dir}/m/config.json`));
   assertEquals(config.config, {
-    ...DQN_ZOO_PRESETS["MountainCar-v0"]!.config,
+    ...DQN_ZOO_PRESETS["MountainCar-v0"].config,
     hiddenSizes: [16, 16],
   });
   assertEquals(config.threshold, -110);
@@ -146,7 +146,7 @@ Deno.test("trainDQN on Acrobot-v1 uses its preset and budget by default, and fre
   );
   assertEquals(tf.memory().numTensors, before);
   const config = JSON.parse(await Deno.readTextFile(`${dir}/a/config.json`));
-  assertEquals(config.config, DQN_ZOO_PRESETS["Acrobot-v1"]!.config);
+  assertEquals(config.config, DQN_ZOO_PRESETS["Acrobot-v1"].config);
   assertEquals([config.maxSteps, config.threshold], [100_000, -100]);
   await Deno.remove(dir, { recursive: true });
 });

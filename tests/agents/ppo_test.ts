@@ -106,9 +106,9 @@ Deno.test("PPO presets resolve for all five envs with the Zoo's budgets", () => 
     zooEnvIds("ppo").map((id) => zooBudget("ppo", id)),
     [100_000, 100_000, 1_000_000, 20_000, 1_000_000],
   );
-  const mcc = PPO_ZOO_PRESETS["MountainCarContinuous-v0"]!.config;
+  const mcc = PPO_ZOO_PRESETS["MountainCarContinuous-v0"].config;
   assertEquals([mcc.normalize, mcc.orthoInit, mcc.vfCoef, mcc.maxGradNorm], [true, false, 0.19, 5]);
-  assertEquals(PPO_ZOO_PRESETS["Pendulum-v1"]!.config.learningRateSchedule, "constant");
+  assertEquals(PPO_ZOO_PRESETS["Pendulum-v1"].config.learningRateSchedule, "constant");
   assert(Object.isFrozen(mcc));
 });
 
@@ -137,7 +137,7 @@ function gaussianRollout(rng: Rng): PpoRollout {
 
 Deno.test("a PPO update with a Gaussian policy lowers its losses and moves the log-std, without leaking", () => {
   const rng = new Rng(6);
-  const config = PPO_ZOO_PRESETS["Pendulum-v1"]!.config;
+  const config = PPO_ZOO_PRESETS["Pendulum-v1"].config;
   const net = makeActorCritic(3, 1, { config, rng: rng.stream("init"), continuous: true });
   const rollout = gaussianRollout(rng.stream("data"));
   ppoUpdate(net, rollout, { config, clipRange: 0.2, rng: rng.stream("mb") });
@@ -164,7 +164,7 @@ Deno.test("trainPPO runs the Gaussian policy on Pendulum-v1 and VecNormalize on 
   assertEquals([pendulum.envSteps, pendulum.updates.length], [4096, 1]);
   assert(Number.isFinite(pendulum.finalEvalMean!) && pendulum.finalEvalMean! < 0);
   const config = JSON.parse(await Deno.readTextFile(`${dir}/p/config.json`));
-  assertEquals(config.config, PPO_ZOO_PRESETS["Pendulum-v1"]!.config);
+  assertEquals(config.config, PPO_ZOO_PRESETS["Pendulum-v1"].config);
   assertEquals(config.threshold, -200);
   const mcc = await trainPPO({
     envName: "MountainCarContinuous-v0",

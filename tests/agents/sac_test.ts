@@ -19,7 +19,7 @@ import { SAC_ZOO_PRESETS, zooBudget, zooEnvIds } from "../../lib/agents/zoo_pres
 
 await setupBackend();
 
-const PENDULUM = SAC_ZOO_PRESETS["Pendulum-v1"]!.config;
+const PENDULUM = SAC_ZOO_PRESETS["Pendulum-v1"].config;
 const SMALL = { ...PENDULUM, hiddenSizes: [32, 32] };
 
 /** `n` random-action Pendulum-v1 transitions (actions in [-1, 1], as SAC stores them). */
@@ -238,7 +238,7 @@ Deno.test("SAC presets resolve for both continuous envs and other envs are refus
   assertEquals(zooEnvIds("sac"), ["Pendulum-v1", "MountainCarContinuous-v0"]);
   assertEquals(zooBudget("sac", "Pendulum-v1"), 20_000);
   assertEquals(zooBudget("sac", "MountainCarContinuous-v0"), 50_000);
-  const mcc = SAC_ZOO_PRESETS["MountainCarContinuous-v0"]!.config;
+  const mcc = SAC_ZOO_PRESETS["MountainCarContinuous-v0"].config;
   assertEquals([mcc.batchSize, mcc.entCoef, mcc.trainFreq, mcc.ouNoiseStd], [512, 0.1, 32, 0.5]);
   assert(Object.isFrozen(mcc) && Object.isFrozen(mcc.hiddenSizes));
   await assertRejects(
