@@ -1,7 +1,8 @@
 /**
  * The comparison harness's result as the table the notebooks and the README show: one row per
  * method with its budget, solved count, median steps to solve with its interval, the steps
- * per seed, the ratio to the model-based median and the median wall clock.
+ * per seed (a censored seed, not solved within the budget, as `>budget`), the ratio to the
+ * model-based median, the median wall clock and the evaluation interval with its rounding bound.
  *
  * @module
  */
@@ -21,6 +22,11 @@ export type ComparisonTableRow = {
   /** Median steps over the model-based median (`-` for mbrl itself or without mbrl). */
   "ratio to mbrl": number | string;
   "median wall clock (s)": number;
+  /**
+   * Real steps between evaluations and the largest gap the method had (its rounding bound),
+   * e.g. `100 (200)`; `-` in comparisons written before it was recorded.
+   */
+  "eval every (max gap)": string;
 };
 
 /**
@@ -28,7 +34,9 @@ export type ComparisonTableRow = {
  *
  * @example
  * ```ts
- * mdTable(comparisonTable(readComparison("data/comparison")));
+ * import { readComparison } from "../experiment/compare_rows.ts";
+ * const rows = comparisonTable(readComparison("data/comparison/CartPole-v1"));
+ * rows.map((r) => r.method); // ["mbrl", "dqn", "ppo"]
  * ```
  */
 export function comparisonTable(comparison: Comparison): ComparisonTableRow[] {
@@ -53,6 +61,9 @@ export function comparisonTable(comparison: Comparison): ComparisonTableRow[] {
         .join(", "),
       "ratio to mbrl": (method as CompareMethod) === "mbrl" || ratio == null ? "-" : ratio,
       "median wall clock (s)": block.medianWallSeconds,
+      "eval every (max gap)": block.evaluation === undefined
+        ? "-"
+        : `${block.evaluation.every} (${block.evaluation.maxGap})`,
     });
   }
   return rows;

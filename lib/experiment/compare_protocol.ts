@@ -16,6 +16,7 @@
  */
 import { envMetadata, isEnvId } from "../envs/registry.ts";
 import type { EnvId } from "../envs/types.ts";
+import { zooBudget } from "../agents/zoo_presets.ts";
 
 /** The methods the harness can run. */
 export type CompareMethod = "mbrl" | "dqn" | "ppo" | "sac";
@@ -51,9 +52,8 @@ const MBRL_BUDGET_REASON = "the model-based bar of issue 11 ('within real steps'
 
 /**
  * Model-free budgets are the RL Baselines3 Zoo's `n_timesteps` for that env (hyperparams/
- * dqn.yml, ppo.yml, sac.yml), so a baseline that needs its whole published budget gets it.
- * TODO: read them from engineer B's `zooBudget(method, envId)` once it lands, and delete the
- * numbers below.
+ * dqn.yml, ppo.yml, sac.yml), read from the baselines' presets ({@linkcode zooBudget}), so a
+ * baseline that needs its whole published budget gets it.
  */
 const ZOO = "RL Baselines3 Zoo n_timesteps";
 
@@ -81,7 +81,11 @@ export const COMPARISON_PROTOCOLS: Readonly<Record<EnvId, ComparisonProtocol>> =
     envId: "CartPole-v1",
     evalEvery: 100,
     evalEpisodes: 10,
-    budgets: { mbrl: 500, dqn: 50_000, ppo: 100_000 },
+    budgets: {
+      mbrl: 500,
+      dqn: zooBudget("dqn", "CartPole-v1"),
+      ppo: zooBudget("ppo", "CartPole-v1"),
+    },
     reasons: {
       evalEvery: "the MBRL preset's interval: a 500-step budget gives 4 evaluations after the " +
         "200-step warm-up; steps to solve are rounded up by less than 100",
@@ -95,7 +99,11 @@ export const COMPARISON_PROTOCOLS: Readonly<Record<EnvId, ComparisonProtocol>> =
     envId: "Pendulum-v1",
     evalEvery: 200,
     evalEpisodes: 10,
-    budgets: { mbrl: 1000, ppo: 100_000, sac: 20_000 },
+    budgets: {
+      mbrl: 1000,
+      ppo: zooBudget("ppo", "Pendulum-v1"),
+      sac: zooBudget("sac", "Pendulum-v1"),
+    },
     reasons: {
       evalEvery: "the MBRL preset's interval: one evaluation per 200-step episode",
       evalEpisodes: EPISODES_REASON,
@@ -108,7 +116,11 @@ export const COMPARISON_PROTOCOLS: Readonly<Record<EnvId, ComparisonProtocol>> =
     envId: "MountainCar-v0",
     evalEvery: 1000,
     evalEpisodes: 10,
-    budgets: { mbrl: 20_000, dqn: 120_000, ppo: 1_000_000 },
+    budgets: {
+      mbrl: 20_000,
+      dqn: zooBudget("dqn", "MountainCar-v0"),
+      ppo: zooBudget("ppo", "MountainCar-v0"),
+    },
     reasons: {
       evalEvery: "the MBRL preset's interval: 20 evaluations in its 20,000-step budget",
       evalEpisodes: EPISODES_REASON,
@@ -121,7 +133,11 @@ export const COMPARISON_PROTOCOLS: Readonly<Record<EnvId, ComparisonProtocol>> =
     envId: "MountainCarContinuous-v0",
     evalEvery: 1000,
     evalEpisodes: 10,
-    budgets: { mbrl: 10_000, ppo: 20_000, sac: 50_000 },
+    budgets: {
+      mbrl: 10_000,
+      ppo: zooBudget("ppo", "MountainCarContinuous-v0"),
+      sac: zooBudget("sac", "MountainCarContinuous-v0"),
+    },
     reasons: {
       evalEvery: "the MBRL preset's interval: about one evaluation per 999-step episode",
       evalEpisodes: EPISODES_REASON,
@@ -134,7 +150,11 @@ export const COMPARISON_PROTOCOLS: Readonly<Record<EnvId, ComparisonProtocol>> =
     envId: "Acrobot-v1",
     evalEvery: 500,
     evalEpisodes: 10,
-    budgets: { mbrl: 5000, dqn: 100_000, ppo: 1_000_000 },
+    budgets: {
+      mbrl: 5000,
+      dqn: zooBudget("dqn", "Acrobot-v1"),
+      ppo: zooBudget("ppo", "Acrobot-v1"),
+    },
     reasons: {
       evalEvery: "the MBRL preset's interval: ten evaluations in its 5,000-step budget",
       evalEpisodes: EPISODES_REASON,

@@ -53,7 +53,7 @@ export function readComparison(dir: string): Comparison {
  *
  * @example
  * ```ts
- * const { curves, steps, wall } = comparisonRows("data/comparison");
+ * const { curves, steps, wall } = comparisonRows("data/comparison/CartPole-v1");
  * ```
  */
 export function comparisonRows(dir: string, comparison = readComparison(dir)): ComparisonRows {

@@ -56,9 +56,16 @@ async function main(argv: readonly string[]): Promise<number> {
   let seeds: number[];
   try {
     const flags = parseFlags(own, {
-      seeds: { kind: "intList", help: "comma-separated seeds [0,1,2,3,4]" },
+      // A string, not an intList: intList takes positive integers (layer sizes), seeds start at 0.
+      seeds: { kind: "string", help: "comma-separated seeds [0,1,2,3,4]" },
     });
-    seeds = (flags.seeds as number[] | undefined) ?? [0, 1, 2, 3, 4];
+    const text = flags.seeds as string | undefined;
+    if (text !== undefined && !/^\d+(,\d+)*$/.test(text)) {
+      throw new ArgsError(
+        `--seeds must be comma-separated non-negative integers but found "${text}"`,
+      );
+    }
+    seeds = text === undefined ? [0, 1, 2, 3, 4] : text.split(",").map(Number);
   } catch (error) {
     if (error instanceof ArgsError) {
       console.error(`error: ${error.message}`);

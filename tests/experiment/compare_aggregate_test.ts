@@ -13,7 +13,7 @@ Deno.test("median of odd and even counts, order-independent", () => {
   assertEquals(median([10, 2, 4, 8]), 6);
   assertEquals(median([5]), 5);
   assertThrows(() => median([]), RangeError);
-  assertThrows(() => median([1, NaN]), TypeError);
+  assertThrows(() => median([1, NaN]), RangeError); // lib/stats.ts: non-finite is a RangeError
 });
 
 Deno.test("binomial(n, 1/2) cdf matches hand-computed values", () => {

@@ -46,3 +46,16 @@ Deno.test("methods follow the action space: DQN discrete, SAC continuous, PPO an
   assertThrows(() => assertMethodFor("a2c", "CartPole-v1"), TypeError, "among mbrl,dqn,ppo");
   assertThrows(() => protocolFor("CartPole-v0"), TypeError, "Expected env to be one of");
 });
+
+Deno.test("protocol agrees with the presets: MBRL_PRESETS' evaluation interval, the Zoo's budgets", async () => {
+  const { MBRL_PRESETS } = await import("../../lib/agents/mbrl_config.ts");
+  const { zooBudget } = await import("../../lib/agents/zoo_presets.ts");
+  for (const id of ENV_IDS) {
+    const p = protocolFor(id);
+    assertEquals(p.evalEvery, MBRL_PRESETS[id].eval.every, id);
+    assertEquals(p.evalEpisodes, MBRL_PRESETS[id].eval.episodes, id);
+    for (const m of ["dqn", "ppo", "sac"] as const) {
+      if (p.budgets[m] !== undefined) assertEquals(p.budgets[m], zooBudget(m, id), `${id} ${m}`);
+    }
+  }
+});
