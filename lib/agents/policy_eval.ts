@@ -10,7 +10,7 @@
  */
 import type { Env } from "../envs/types.ts";
 import type { EnvAction, MpcPlanner } from "../planners/mod.ts";
-import type { Rng } from "../rng.ts";
+import { Rng } from "../rng.ts";
 
 /**
  * Picks one action per row of `observations` (`[n * obsDim]` row-major); returns `[n]`
@@ -117,7 +117,8 @@ export interface EvaluatePlannerOptions {
   episodes?: number;
   /**
    * The evaluation stream: episode `e`'s env is reset with its `e`-th `nextSeed()`, and its
-   * planner noise comes from `rng.stream("episode <e>")`.
+   * planner noise comes from `new Rng(seed)` with the `(episodes + e)`-th. The same object
+   * can serve every evaluation of a run: each takes fresh seeds.
    */
   rng: Rng;
   /** Early stop, as in {@linkcode EvaluateBatchedOptions.stopWhen}. */
@@ -177,7 +178,8 @@ export function evaluatePlanner(
   const started = performance.now();
   const used = envs.slice(0, episodes);
   planner.takeStats();
-  const startEpisode = (e: number) => planner.resetSlot(e + 1, rng.stream(`episode ${e}`));
+  // Lockstep starts every episode at once, in order, right after drawing the env seeds.
+  const startEpisode = (e: number) => planner.resetSlot(e + 1, new Rng(rng.nextSeed()));
   let result: EvalResult;
   try {
     if (lockstep) {
@@ -192,7 +194,7 @@ export function evaluatePlanner(
         },
       );
     } else {
-      result = evaluateOneByOne(planner, used, options, startEpisode);
+      result = evaluateOneByOne(planner, used, options);
     }
   } finally {
     for (let e = 0; e < episodes; e++) planner.releaseSlot(e + 1);
@@ -211,14 +213,15 @@ function evaluateOneByOne(
   planner: MpcPlanner,
   envs: readonly Env[],
   options: EvaluatePlannerOptions,
-  startEpisode: (e: number) => void,
 ): EvalResult {
+  // The same draws in the same order as lockstep: env seeds, then planner seeds.
   const seeds = envs.map(() => options.rng.nextSeed());
+  const plannerSeeds = envs.map(() => options.rng.nextSeed());
   const returns: number[] = [];
   let stoppedEarly = false;
   for (let e = 0; e < envs.length; e++) {
     let obs = envs[e]!.reset({ seed: seeds[e] }).observation;
-    startEpisode(e);
+    planner.resetSlot(e + 1, new Rng(plannerSeeds[e]!));
     let ret = 0;
     for (;;) {
       const step = envs[e]!.step(planner.getActions(obs, 1, [e + 1])[0]!);

@@ -16,7 +16,7 @@ import { type QuadraticShaping, resolveShaping } from "./objective.ts";
 import { CemOptimizer, MppiOptimizer, RandomShootingOptimizer } from "./optimizers.ts";
 import { type RuleSource, TrajectoryEvaluator } from "./trajectory_evaluator.ts";
 import type { OptimizeResult, SequenceOptimizer } from "./types.ts";
-import { PlanWorkerPool } from "./plan_workers.ts";
+import { PlanWorkerPool, type PlanWorkerPoolOptions } from "./plan_workers.ts";
 import {
   type CemSettings,
   type MppiSettings,
@@ -377,19 +377,21 @@ export abstract class MpcPlanner {
    * the env's own). Call it after every refit: until the weights are synced again, planning
    * runs on the main thread alone (same actions, one core).
    *
-   * `stallTimeoutMs` (used when the pool starts) is how long a worker may make no progress
-   * before a planning call fails (default 30 s).
+   * `stallTimeoutMs` and `minRowsPerThread` (used when the pool starts): see
+   * {@linkcode PlanWorkerPoolOptions}.
    *
    * @throws {Error} when a worker cannot load the model, or the planner is disposed.
    */
-  async syncWeights(options: { stallTimeoutMs?: number } = {}): Promise<void> {
+  async syncWeights(
+    options: Pick<PlanWorkerPoolOptions, "stallTimeoutMs" | "minRowsPerThread"> = {},
+  ): Promise<void> {
     if (this.#disposed) throw new Error("This planner has been disposed");
     if (this.#workers === 0 || this.#workerEnv === undefined) return;
     const model = this.#model as BaseDynamicsModel;
     this.#pool ??= new PlanWorkerPool(model, {
       workers: this.#workers,
       envId: this.#workerEnv,
-      stallTimeoutMs: options.stallTimeoutMs,
+      ...options,
     });
     const print = weightsFingerprint(model);
     await this.#pool.sync(print);

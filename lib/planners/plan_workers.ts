@@ -63,7 +63,11 @@ export interface PlanWorkerPoolOptions {
    * @default {30000}
    */
   stallTimeoutMs?: number;
-  /** Fewest rows per thread worth splitting; smaller batches run on the main thread. @default {64} */
+  /**
+   * Fewest rows per thread worth splitting; smaller batches run on the main thread (a
+   * 500-row training step is not worth a round trip; a 5,000-row lockstep step is).
+   * @default {256}
+   */
   minRowsPerThread?: number;
 }
 
@@ -111,7 +115,7 @@ export class PlanWorkerPool implements RolloutRunner {
    * @throws {RangeError} when `workers` is not a positive integer.
    */
   constructor(model: BaseDynamicsModel, options: PlanWorkerPoolOptions) {
-    const { workers, envId, stallTimeoutMs = 30000, minRowsPerThread = 64 } = options;
+    const { workers, envId, stallTimeoutMs = 30000, minRowsPerThread = 256 } = options;
     if (!Number.isInteger(workers) || workers < 1) {
       throw new RangeError(`Expected workers to be a positive integer but found ${workers}`);
     }
@@ -149,6 +153,11 @@ export class PlanWorkerPool implements RolloutRunner {
   /** Workers started and not yet terminated (0 after {@linkcode PlanWorkerPool.dispose}). */
   get liveWorkers(): number {
     return this.#slots.filter((s) => s.alive).length;
+  }
+
+  /** Planning calls split across the workers so far. */
+  get runs(): number {
+    return this.#seq;
   }
 
   /** The version last passed to {@linkcode PlanWorkerPool.sync}, or null before. */

@@ -136,9 +136,10 @@ Deno.test("lockstep evaluation with a planning worker returns what one-by-one re
       rng: new Rng(8),
     });
   const withWorker = make(1);
-  await withWorker.syncWeights();
+  await withWorker.syncWeights({ minRowsPerThread: 16 });
   const lockstep = evaluatePlanner(withWorker, envs(4), { rng: new Rng(12) });
   assertEquals(withWorker.workersInUse, 1);
+  assert(withWorker.workerPool!.runs > 0);
   withWorker.dispose();
   const sequential = evaluatePlanner(make(0), envs(4), { rng: new Rng(12), lockstep: false });
   assertEquals(lockstep.returns, sequential.returns);

@@ -80,9 +80,10 @@ Deno.test("0, 1 and 2 workers give identical actions (probabilistic: RS, CEM; en
       const traces: string[][] = [];
       for (const workers of [0, 1, 2]) {
         const p = planner(model, workers, optimiser, optimiser === "cem" ? { numElite: 10 } : {});
-        await p.syncWeights();
+        await p.syncWeights({ minRowsPerThread: 16 });
         assertEquals(p.workersInUse, workers);
         traces.push(trace(p, 6));
+        assertEquals(p.workerPool?.runs ?? 0, workers > 0 ? 6 * (optimiser === "cem" ? 5 : 1) : 0);
         p.dispose();
       }
       assertEquals(traces[1], traces[0], `${type} ${optimiser}: 1 worker`);
@@ -95,7 +96,7 @@ Deno.test("0, 1 and 2 workers give identical actions (probabilistic: RS, CEM; en
 Deno.test("a refit without syncWeights plans on the main thread; syncing brings the workers back", async () => {
   const model = await trainedModel("probabilistic");
   const p = planner(model, 1);
-  await p.syncWeights();
+  await p.syncWeights({ minRowsPerThread: 16 });
   assertEquals(p.workersInUse, 1);
   await model.train(randomBuffer(9), { epochs: 1 });
   assertEquals(p.workersInUse, 0); // stale copy: never used
@@ -111,13 +112,14 @@ Deno.test("a refit without syncWeights plans on the main thread; syncing brings 
 Deno.test("no tensor leak over 2,000 planning steps with a worker, none live after dispose", async () => {
   const model = await trainedModel("probabilistic");
   const p = planner(model, 1, "random_shooting", { particles: 1, horizon: 2 });
-  await p.syncWeights();
+  await p.syncWeights({ minRowsPerThread: 16 });
   const state = Float32Array.of(0, 0, 0.01, 0);
   p.getAction(state);
   const before = tf.memory().numTensors;
   for (let i = 0; i < 2000; i++) p.getAction(state);
   assertEquals(tf.memory().numTensors, before);
   assertEquals(p.workersInUse, 1);
+  assertEquals(p.workerPool!.runs, 2001); // every step was split
   assertEquals(p.workerPool!.liveWorkers, 1);
   p.dispose();
   assertEquals(p.workerPool!.liveWorkers, 0);
@@ -128,7 +130,7 @@ Deno.test("no tensor leak over 2,000 planning steps with a worker, none live aft
 Deno.test("a crashed worker makes the next planning call throw, never a silent action", async () => {
   const model = await trainedModel("probabilistic");
   const p = planner(model, 1);
-  await p.syncWeights({ stallTimeoutMs: 300 });
+  await p.syncWeights({ stallTimeoutMs: 300, minRowsPerThread: 16 });
   const state = Float32Array.of(0, 0, 0.01, 0);
   p.getAction(state);
   p.workerPool!.terminateWorker(0);
