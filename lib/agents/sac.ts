@@ -621,8 +621,7 @@ export async function trainSAC(options: TrainSacOptions): Promise<SacResult> {
   const config: SacConfig = { ...preset.config, ...options.config };
   const maxSteps = options.maxSteps ?? preset.nTimesteps;
   checkConfig(maxSteps, options.evalEvery ?? 1024, config);
-  const env = makeEnv(envName);
-  const space = env.actionSpace;
+  const space = envMetadata(envName).actionSpace;
   if (space.kind !== "box" || space.shape.length !== 1 || space.shape[0] !== 1) {
     throw new TypeError(`Expected a one-dimensional Box action space for SAC but found ${envName}`);
   }
