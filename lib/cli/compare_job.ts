@@ -10,7 +10,8 @@
  *
  * The protocol's budget and evaluation schedule are the defaults. It prints one JSON line with
  * the run's outcome last; every known problem is one `error: ...` line on stderr and a non-zero
- * exit (2 for bad flags and options, before any work; 1 for a folder or file problem).
+ * exit (2 for bad flags and options, before any work; 1 for a folder or file problem). SIGINT or
+ * SIGTERM ends the run with `status: "interrupted"` in its `summary.json` and exit 130 or 143.
  *
  * @module
  */
@@ -21,6 +22,7 @@ import { checkJob, runJob } from "../experiment/compare_job.ts";
 import { assertMethodFor, COMPARE_METHODS, protocolFor } from "../experiment/compare_protocol.ts";
 import { ArgsError, type FlagSpec, formatHelp, parseFlags } from "./args.ts";
 import { parseMbrlConfig } from "./compare.ts";
+import { interruptExitCode, withInterruptSignal } from "./interrupt.ts";
 import { runCli } from "./run_cli.ts";
 
 /** The flags of `deno task compare:job`. */
@@ -100,25 +102,32 @@ export async function compareJobMain(argv: readonly string[]): Promise<number> {
   }
   await checkJob(job);
   assertWritableFolder(job.outDir, "--out");
-  let last = 0;
-  const dir = await runJob(job, (p) => {
-    if (performance.now() - last < 15000) return;
-    last = performance.now();
-    const evalText = p.lastEvalMean === null ? "-" : p.lastEvalMean.toFixed(1);
-    console.error(`${p.method} s${p.seed}: ${p.envSteps}/${p.budget} steps, eval ${evalText}`);
-  });
-  const r = readJobFolder(dir);
-  console.log(JSON.stringify({
-    envId: r.envId,
-    method: r.method,
-    seed: r.seed,
-    runDir: dir,
-    solved: r.solved,
-    stepsToSolve: r.stepsToSolve,
-    envSteps: r.envSteps,
-    wallSeconds: r.wallSeconds,
-  }));
-  return 0;
+  return await withInterruptSignal(async (signal) => {
+    let last = 0;
+    const dir = await runJob(job, (p) => {
+      if (performance.now() - last < 15000) return;
+      last = performance.now();
+      const evalText = p.lastEvalMean === null ? "-" : p.lastEvalMean.toFixed(1);
+      console.error(`${p.method} s${p.seed}: ${p.envSteps}/${p.budget} steps, eval ${evalText}`);
+    }, signal);
+    const interrupted = interruptExitCode(signal);
+    if (interrupted !== null) {
+      console.error(`interrupted: ${dir}/summary.json records status "interrupted"`);
+      return interrupted;
+    }
+    const r = readJobFolder(dir);
+    console.log(JSON.stringify({
+      envId: r.envId,
+      method: r.method,
+      seed: r.seed,
+      runDir: dir,
+      solved: r.solved,
+      stepsToSolve: r.stepsToSolve,
+      envSteps: r.envSteps,
+      wallSeconds: r.wallSeconds,
+    }));
+    return 0;
+  }, { onInterrupt: () => console.error("stopping: the run records what it has so far...") });
 }
 
 if (import.meta.main) Deno.exit(await runCli(() => compareJobMain(Deno.args)));

@@ -95,7 +95,8 @@ function clearRunFolder(dir: string): void {
 
 /**
  * Runs `job`, reports progress after each evaluation, and resolves with the run folder
- * (`job.outDir/job.runId`).
+ * (`job.outDir/job.runId`). Aborting `signal` ends the run early with `status: "interrupted"`
+ * in its `summary.json` (which `aggregateRunFolders` then refuses by name).
  *
  * @example
  * ```ts
@@ -108,6 +109,7 @@ function clearRunFolder(dir: string): void {
 export async function runJob(
   job: CompareJob,
   onProgress: (progress: JobProgress) => void,
+  signal?: AbortSignal,
 ): Promise<string> {
   assertCompareEnv(job.envId);
   assertMethodFor(job.method, job.envId);
@@ -133,6 +135,7 @@ export async function runJob(
     outDir: job.outDir,
     runId: job.runId,
     onProgress: report,
+    ...(signal ? { signal } : {}),
   };
   // Imported when needed, so a worker loads only its own method's stack.
   if (job.method === "dqn") {
@@ -145,18 +148,23 @@ export async function runJob(
     const { trainSAC } = await import("../agents/sac.ts");
     await trainSAC(common);
   } else {
-    await runMbrl(job, report);
+    await runMbrl(job, report, signal);
   }
   return dir;
 }
 
 /** The model-based loop with the env's preset, the job's overrides, budget and schedule. */
-async function runMbrl(job: CompareJob, report: (p: BaselineProgress) => void): Promise<void> {
+async function runMbrl(
+  job: CompareJob,
+  report: (p: BaselineProgress) => void,
+  signal: AbortSignal | undefined,
+): Promise<void> {
   const { trainModelBasedRL } = await import("../agents/mbrl_loop.ts");
   let episodes = 0;
   const { agent } = await trainModelBasedRL(mbrlInputOf(job), {
     outDir: job.outDir,
     runId: job.runId,
+    ...(signal ? { signal } : {}),
     onProgress: (row) => {
       if (row.kind === "episode") episodes += 1;
       else {
