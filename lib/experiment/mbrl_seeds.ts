@@ -1,14 +1,10 @@
 /**
- * `deno task train:seeds`: runs `deno task train` once per seed (each in its own process, so
- * every wall time is a whole run's) and prints a markdown table of stepsToSolve,
- * finalEvalMean and wallSeconds, then the summary lines.
- *
- * Usage: `deno task train:seeds [--seeds 0,1,2,3,4] [-- <train flags>]`, e.g.
- * `deno task train:seeds -- --no-shaping --out data/tmp`.
+ * The seed table of `deno task train:seeds` (`lib/cli/train_seeds.ts`): one row per seed's
+ * `deno task train` summary (stepsToSolve, finalEvalMean, wallSeconds, evaluation time, planning
+ * time), then the solved count and median.
  *
  * @module
  */
-import { ArgsError, parseFlags } from "../cli/args.ts";
 
 /** One seed's summary, as `deno task train` printed it. */
 export interface SeedResult {
@@ -48,60 +44,3 @@ export function seedTable(results: readonly SeedResult[]): string {
   );
   return lines.join("\n");
 }
-
-async function main(argv: readonly string[]): Promise<number> {
-  const split = argv.indexOf("--");
-  const own = split === -1 ? argv : argv.slice(0, split);
-  const passThrough = split === -1 ? [] : argv.slice(split + 1);
-  let seeds: number[];
-  try {
-    const flags = parseFlags(own, {
-      // A string, not an intList: intList takes positive integers (layer sizes), seeds start at 0.
-      seeds: { kind: "string", help: "comma-separated seeds [0,1,2,3,4]" },
-    });
-    const text = flags.seeds as string | undefined;
-    if (text !== undefined && !/^\d+(,\d+)*$/.test(text)) {
-      throw new ArgsError(
-        `--seeds must be comma-separated non-negative integers but found "${text}"`,
-      );
-    }
-    seeds = text === undefined ? [0, 1, 2, 3, 4] : text.split(",").map(Number);
-  } catch (error) {
-    if (error instanceof ArgsError) {
-      console.error(`error: ${error.message}`);
-      return 2;
-    }
-    throw error;
-  }
-  const train = new URL("../cli/train.ts", import.meta.url).pathname;
-  const results: SeedResult[] = [];
-  const lines: string[] = [];
-  for (const seed of seeds) {
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", train, "--quiet", ...passThrough, "--seed", String(seed)],
-      stdout: "piped",
-      stderr: "inherit",
-    }).output();
-    if (out.code !== 0) return out.code;
-    const line = new TextDecoder().decode(out.stdout).trim().split("\n").at(-1)!;
-    lines.push(line);
-    const s = JSON.parse(line);
-    results.push({
-      seed,
-      stepsToSolve: s.stepsToSolve,
-      finalEvalMean: s.finalEvalMean,
-      wallSeconds: s.wallSeconds,
-      envSteps: s.envSteps,
-      planMsMean: s.planMsMean,
-      evalPlanMsMean: s.evalPlanMsMean ?? null,
-      evalSeconds: s.evalSeconds,
-    });
-    console.error(`seed ${seed}: stepsToSolve ${s.stepsToSolve} (${s.wallSeconds.toFixed(1)} s)`);
-  }
-  console.log(`flags: ${passThrough.join(" ") || "(defaults)"}\n`);
-  console.log(seedTable(results));
-  console.log("\n" + lines.join("\n"));
-  return 0;
-}
-
-if (import.meta.main) Deno.exit(await main(Deno.args));
