@@ -205,7 +205,7 @@ function rolloutDeterministic(
   }
   let groupStates: Float32Array = new Float32Array(groups * d);
   for (let r = 0; r < n; r++) {
-    groupStates.set(start.subarray((a + r) * d, (a + r + 1) * d), group[r]! * d);
+    for (let j = 0; j < d; j++) groupStates[group[r]! * d + j] = start[(a + r) * d + j]!;
   }
   const alive = new Uint8Array(n).fill(1);
   const total = new Float64Array(n);
@@ -222,22 +222,22 @@ function rolloutDeterministic(
       else if (v + 1 > k) k = v + 1;
     }
     let count = 0;
-    const firstRow: number[] = [];
+    const firstRow = new Int32Array(n);
     if (small) {
       const table = new Int32Array(groups * k).fill(-1);
       for (let r = 0; r < n; r++) {
         const key = group[r]! * k + actions[r]!;
         let id = table[key]!;
         if (id < 0) {
+          firstRow[count] = r;
           id = table[key] = count++;
-          firstRow.push(r);
         }
         next[r] = id;
       }
     } else {
       for (let r = 0; r < n; r++) {
         next[r] = r;
-        firstRow.push(r);
+        firstRow[r] = r;
       }
       count = n;
     }
@@ -245,8 +245,9 @@ function rolloutDeterministic(
     const inActions = new Float32Array(count * envDim);
     for (let u = 0; u < count; u++) {
       const r = firstRow[u]!;
-      inStates.set(groupStates.subarray(group[r]! * d, (group[r]! + 1) * d), u * d);
-      inActions.set(actions.subarray(r * envDim, (r + 1) * envDim), u * envDim);
+      const g = group[r]!;
+      for (let j = 0; j < d; j++) inStates[u * d + j] = groupStates[g * d + j]!;
+      for (let c = 0; c < envDim; c++) inActions[u * envDim + c] = actions[r * envDim + c]!;
     }
     const pred = model.predict(inStates, inActions);
     range.onBlockStep?.();

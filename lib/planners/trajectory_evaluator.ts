@@ -232,12 +232,18 @@ export class TrajectoryEvaluator {
     const states = new Float32Array(R * d);
     const planned = new Float32Array(H * R * planDim);
     let row = 0;
+    // Plain index loops: a subarray per (sequence, step) allocates ~100k views per call.
     for (const { state, sequences, n } of jobs) {
-      for (let r = 0; r < n * P; r++) states.set(state, (row + r) * d);
-      for (let t = 0; t < H; t++) {
-        for (let i = 0; i < n; i++) {
-          const src = sequences.subarray((i * H + t) * planDim, (i * H + t + 1) * planDim);
-          for (let p = 0; p < P; p++) planned.set(src, (t * R + row + i * P + p) * planDim);
+      for (let r = 0; r < n * P; r++) {
+        for (let j = 0; j < d; j++) states[(row + r) * d + j] = state[j]!;
+      }
+      for (let i = 0; i < n; i++) {
+        for (let t = 0; t < H; t++) {
+          const src = (i * H + t) * planDim;
+          for (let p = 0; p < P; p++) {
+            const dst = (t * R + row + i * P + p) * planDim;
+            for (let c = 0; c < planDim; c++) planned[dst + c] = sequences[src + c]!;
+          }
         }
       }
       row += n * P;
