@@ -26,7 +26,7 @@ import type { TransitionBatch } from "../buffer/types.ts";
 import { Adam } from "../nn/adam.ts";
 import { Mlp } from "../nn/mlp.ts";
 import type { RunSummary } from "../run_folder.ts";
-import { envMetadata, makeEnv } from "../envs/mod.ts";
+import { makeEnv } from "../envs/mod.ts";
 import type { EnvId } from "../envs/types.ts";
 import { assertPositiveIntegers, BaselineRun, type BaselineRunOptions } from "./baseline_run.ts";
 import { argmaxRows } from "./policy_eval.ts";
@@ -214,7 +214,6 @@ export async function trainDQN(options: TrainDqnOptions): Promise<DqnResult> {
     ...options,
     envName,
     maxSteps,
-    solvedThreshold: options.solvedThreshold ?? envMetadata(envName).solvedThreshold,
     config,
   });
   const { evalEvery, root } = run;
@@ -319,6 +318,8 @@ export async function trainDQN(options: TrainDqnOptions): Promise<DqnResult> {
         const extra = { lossMean: lossHistory.at(-1) ?? null, epsilon };
         if (await run.evaluate(step, greedy, extra)) break;
       }
+      // 5. Let an interrupt (SIGINT/SIGTERM through `signal`) in between steps.
+      if (await run.checkpoint()) break;
     }
 
     const summary: RunSummary = run.finish(step, { gradientSteps: optimizer.iterations });

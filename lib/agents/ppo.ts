@@ -33,7 +33,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { envMetadata, makeEnv } from "../envs/mod.ts";
+import { makeEnv } from "../envs/mod.ts";
 import type { Env, EnvId } from "../envs/types.ts";
 import type { Rng } from "../rng.ts";
 import { Adam } from "../nn/adam.ts";
@@ -587,7 +587,6 @@ export async function trainPPO(options: TrainPpoOptions): Promise<PpoResult> {
     ...options,
     envName,
     maxSteps,
-    solvedThreshold: options.solvedThreshold ?? envMetadata(envName).solvedThreshold,
     config,
   });
   const { evalEvery, root } = run;
@@ -705,7 +704,11 @@ export async function trainPPO(options: TrainPpoOptions): Promise<PpoResult> {
           rewards[t * E + e] = reward;
         }
         obs = normalized(rawObs, E);
+        // Let an interrupt (SIGINT/SIGTERM through `signal`) in between steps; a cut rollout
+        // is not trained on and its steps are not counted.
+        if (await run.checkpoint()) break;
       }
+      if (run.shouldStop) break;
       envSteps += n;
 
       // 2. Generalised advantage estimation (SB3's compute_returns_and_advantage).

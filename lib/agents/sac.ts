@@ -629,7 +629,6 @@ export async function trainSAC(options: TrainSacOptions): Promise<SacResult> {
     ...options,
     envName,
     maxSteps,
-    solvedThreshold: options.solvedThreshold ?? envMetadata(envName).solvedThreshold,
     config,
   });
   const { evalEvery, root } = run;
@@ -733,6 +732,8 @@ export async function trainSAC(options: TrainSacOptions): Promise<SacResult> {
         };
         if (await run.evaluate(step, deterministic, extra)) break;
       }
+      // 4. Let an interrupt (SIGINT/SIGTERM through `signal`) in between steps.
+      if (await run.checkpoint()) break;
     }
     const summary: RunSummary = run.finish(step, { gradientSteps: nets.actorOptimizer.iterations });
     return { ...summary, runDir: run.writer?.dir ?? null, updates, evals: run.evals };

@@ -259,3 +259,19 @@ Deno.test("SAC presets resolve for both continuous envs and other envs are refus
   assertEquals(result.updates.length, 4);
   assert(result.updates.every((u) => u.alpha === 0.1 && Number.isFinite(u.criticLoss)));
 });
+
+Deno.test("trainSAC stops between steps when its signal is aborted and reports the run as interrupted", async () => {
+  const controller = new AbortController();
+  const before = tf.memory().numTensors;
+  const result = await trainSAC({
+    seed: 0,
+    maxSteps: 1000,
+    evalEvery: 100,
+    evalEpisodes: 1,
+    config: { hiddenSizes: [16, 16], batchSize: 32 },
+    signal: controller.signal,
+    onProgress: () => controller.abort(),
+  });
+  assertEquals([result.envSteps, result.status], [100, "interrupted"]);
+  assertEquals(tf.memory().numTensors, before);
+});
