@@ -70,6 +70,22 @@ export function evaluateBatched(
   rng: Rng,
   options: EvaluateBatchedOptions = {},
 ): EvalResult {
+  const run = lockstepSteps(envs, policy, rng, options);
+  let next = run.next();
+  while (next.done !== true) next = run.next();
+  return next.value;
+}
+
+/**
+ * {@linkcode evaluateBatched} one time step per `next()`: each yield gives the number of
+ * episodes finished so far; the return value is the result.
+ */
+function* lockstepSteps(
+  envs: readonly Env[],
+  policy: BatchPolicy,
+  rng: Rng,
+  options: EvaluateBatchedOptions,
+): Generator<number, EvalResult, void> {
   const dim = envs[0]!.observationSpace.shape[0]!;
   const obs = envs.map((env) => env.reset({ seed: rng.nextSeed() }).observation);
   envs.forEach((_, e) => options.onEpisodeStart?.(e));
@@ -104,6 +120,7 @@ export function evaluateBatched(
       }
     }
     alive = still;
+    yield finished.length;
   }
   const done = returns.filter((_, e) => ended[e]);
   const mean = done.reduce((a, b) => a + b, 0) / done.length;
@@ -168,12 +185,7 @@ export function evaluatePlanner(
   envs: readonly Env[],
   options: EvaluatePlannerOptions,
 ): PlannerEvalResult {
-  const episodes = options.episodes ?? envs.length;
-  if (!Number.isInteger(episodes) || episodes < 1 || episodes > envs.length) {
-    throw new RangeError(
-      `Expected episodes to be an integer in [1, ${envs.length}] (one env each) but found ${episodes}`,
-    );
-  }
+  const episodes = checkEpisodes(options.episodes, envs.length);
   const { rng, lockstep = true } = options;
   const started = performance.now();
   const used = envs.slice(0, episodes);
@@ -206,6 +218,99 @@ export function evaluatePlanner(
     planSteps: plan.steps,
     seconds: (performance.now() - started) / 1000,
   };
+}
+
+/** Options of {@linkcode evaluatePlannerAsync}. */
+export interface EvaluatePlannerAsyncOptions extends Omit<EvaluatePlannerOptions, "lockstep"> {
+  /**
+   * Awaited after every time step in which an episode ended, and every `checkEvery` time
+   * steps, letting the event loop run (signal handlers); `true` stops the evaluation, which
+   * then returns `null` (interrupted). @default {never stop}
+   */
+  checkpoint?: () => Promise<boolean>;
+  /** Time steps between checkpoints when no episode ends. @default {100} */
+  checkEvery?: number;
+}
+
+/**
+ * {@linkcode evaluatePlanner} in lockstep, awaiting `checkpoint` between time steps so that a
+ * run can be interrupted mid-evaluation: the MBRL loop's evaluation. Same returns as the
+ * synchronous call with the same stream.
+ *
+ * @example
+ * ```ts
+ * import { makeEnv } from "../envs/mod.ts";
+ * import { LinearDynamicsModel } from "../models/mod.ts";
+ * import { RandomShootingMPC } from "../planners/mod.ts";
+ * import { Rng } from "../rng.ts";
+ * const dynamicsModel = new LinearDynamicsModel({ stateDim: 4, actionDim: 1 });
+ * const planner = new RandomShootingMPC({ dynamicsModel, envId: "CartPole-v1", numSamples: 20 });
+ * const envs = Array.from({ length: 2 }, () => makeEnv("CartPole-v1"));
+ * const result = await evaluatePlannerAsync(planner, envs, {
+ *   rng: new Rng(0),
+ *   checkpoint: () => Promise.resolve(false),
+ * });
+ * result?.mean;
+ * ```
+ * @throws {RangeError} when `episodes` is not in `[1, envs.length]`.
+ */
+export async function evaluatePlannerAsync(
+  planner: MpcPlanner,
+  envs: readonly Env[],
+  options: EvaluatePlannerAsyncOptions,
+): Promise<PlannerEvalResult | null> {
+  const episodes = checkEpisodes(options.episodes, envs.length);
+  const { rng, checkpoint, checkEvery = 100 } = options;
+  const started = performance.now();
+  planner.takeStats();
+  const run = lockstepSteps(
+    envs.slice(0, episodes),
+    (obs, n, slots) => planner.getActions(obs, n, slots.map((e) => e + 1)),
+    rng,
+    {
+      onEpisodeStart: (e) => planner.resetSlot(e + 1, new Rng(rng.nextSeed())),
+      onEpisodeEnd: options.onEpisode,
+      stopWhen: options.stopWhen,
+    },
+  );
+  let result: EvalResult | null = null;
+  try {
+    let finished = 0;
+    let sinceCheck = 0;
+    for (let next = run.next(); result === null; next = run.next()) {
+      if (next.done === true) {
+        result = next.value;
+        break;
+      }
+      sinceCheck++;
+      if (checkpoint !== undefined && (next.value > finished || sinceCheck >= checkEvery)) {
+        finished = next.value;
+        sinceCheck = 0;
+        if (await checkpoint()) break;
+      }
+    }
+  } finally {
+    for (let e = 0; e < episodes; e++) planner.releaseSlot(e + 1);
+  }
+  const plan = planner.takeStats();
+  if (result === null) return null;
+  return {
+    ...result,
+    planMs: plan.msMean,
+    planSteps: plan.steps,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+/** `episodes` resolved against the env count. */
+function checkEpisodes(episodes: number | undefined, envCount: number): number {
+  const value = episodes ?? envCount;
+  if (!Number.isInteger(value) || value < 1 || value > envCount) {
+    throw new RangeError(
+      `Expected episodes to be an integer in [1, ${envCount}] (one env each) but found ${value}`,
+    );
+  }
+  return value;
 }
 
 /** The sequential reference of {@linkcode evaluatePlanner}: same seeds, streams and stop rule. */

@@ -1,7 +1,11 @@
 import * as tf from "@tensorflow/tfjs";
 import { assert, assertEquals, assertThrows } from "@std/assert";
 import { setupBackend } from "../../lib/backend.ts";
-import { evaluateBatched, evaluatePlanner } from "../../lib/agents/policy_eval.ts";
+import {
+  evaluateBatched,
+  evaluatePlanner,
+  evaluatePlannerAsync,
+} from "../../lib/agents/policy_eval.ts";
 import { ReplayBuffer } from "../../lib/buffer/mod.ts";
 import { CartPoleEnv } from "../../lib/envs/cart_pole.ts";
 import { evaluationCannotSolve } from "../../lib/envs/registry.ts";
@@ -143,5 +147,31 @@ Deno.test("lockstep evaluation with a planning worker returns what one-by-one re
   withWorker.dispose();
   const sequential = evaluatePlanner(make(0), envs(4), { rng: new Rng(12), lockstep: false });
   assertEquals(lockstep.returns, sequential.returns);
+  model.dispose();
+});
+
+Deno.test("evaluatePlannerAsync equals the synchronous call and stops at a checkpoint", async () => {
+  const model = await trainedModel("deterministic");
+  const make = () =>
+    makeMpcPlanner({ type: "random_shooting", numSamples: 30, horizon: 4, workers: 0 }, {
+      dynamicsModel: model,
+      envId: "CartPole-v1",
+      rng: new Rng(2),
+    });
+  const sync = evaluatePlanner(make(), envs(3), { rng: new Rng(6) });
+  let checks = 0;
+  const viaAsync = await evaluatePlannerAsync(make(), envs(3), {
+    rng: new Rng(6),
+    checkpoint: () => Promise.resolve(++checks < 0),
+    checkEvery: 5,
+  });
+  assert(checks > 0);
+  assertEquals(viaAsync!.returns, sync.returns);
+  const interrupted = await evaluatePlannerAsync(make(), envs(3), {
+    rng: new Rng(6),
+    checkpoint: () => Promise.resolve(true),
+    checkEvery: 1,
+  });
+  assertEquals(interrupted, null);
   model.dispose();
 });
