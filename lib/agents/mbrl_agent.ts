@@ -127,6 +127,7 @@ export class ModelBasedRLAgent {
     this.buffer = new ReplayBuffer(config.loop.bufferCapacity, {
       stateDim: meta.observationDim,
       actionDim: meta.actionDim,
+      actionSpace: meta.actionSpace,
       rng: rng.stream("buffer"),
     });
     this.#ownsModel = options.dynamicsModel === undefined;

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { ENV_IDS, envMetadata, isEnvId } from "../envs/registry.ts";
+import { assertEnvId, ENV_IDS, envMetadata } from "../envs/registry.ts";
 import type { EnvId } from "../envs/types.ts";
 import type { DynamicsModelType } from "../models/mod.ts";
 import {
@@ -18,6 +18,7 @@ import {
   type PlannerSettingsInput,
   resolvePlannerSettings,
 } from "../planners/mod.ts";
+import { assertPositiveInt } from "../validate.ts";
 
 /** The loop's schedule: budget, warm-up, refits, stopping. */
 export interface LoopConfig {
@@ -249,12 +250,6 @@ function assertKnownKeys(given: object, allowed: readonly string[], where: strin
   }
 }
 
-function assertPositiveInt(value: unknown, name: string): void {
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value <= 0) {
-    throw new RangeError(`Expected ${name} to be a positive integer but found ${value}`);
-  }
-}
-
 function assertBoolean(value: unknown, name: string): void {
   if (typeof value !== "boolean") {
     throw new TypeError(`Expected ${name} to be true or false but found ${value}`);
@@ -376,11 +371,7 @@ export function resolveMbrlConfig(input: MbrlConfigInput = {}): MbrlConfig {
   }
   assertKnownKeys(input, ["envId", "seed", ...GROUPS], "");
   const envId = input.envId ?? "CartPole-v1";
-  if (!isEnvId(envId)) {
-    throw new RangeError(
-      `Expected envId to be one of ${ENV_IDS.join(", ")} but found ${JSON.stringify(envId)}`,
-    );
-  }
+  assertEnvId(envId);
   return deepFreeze(merge(presetOf(envId), input));
 }
 

@@ -7,28 +7,32 @@
  * @module
  */
 import { setupBackend } from "../backend.ts";
-import { evaluationCannotSolve, evaluationSolves, makeEnv } from "../envs/registry.ts";
+import { evaluationCannotSolve, makeEnv } from "../envs/registry.ts";
 import type { Env } from "../envs/types.ts";
 import {
-  type EpisodeRow,
-  type EvalRow,
-  makeRunId,
+  createRunFolder,
   type MetricsRow,
-  runDirIn,
   type RunSummary,
-  RunWriter,
+  type RunWriter,
 } from "../run_folder.ts";
 import type { EnvAction } from "../planners/mod.ts";
 import { Rng } from "../rng.ts";
+import { mean, std } from "../stats.ts";
 import { type MbrlConfig, type MbrlConfigInput, resolveMbrlConfig } from "./mbrl_config.ts";
 import { ModelBasedRLAgent, type ModelTrainReport } from "./mbrl_agent.ts";
+import { RunRecorder } from "./run_recorder.ts";
 
 /** Where and how a run is recorded and observed: everything that is not configuration. */
 export interface MbrlRunOptions {
   /** Folder under which the run folder is created. @default {"data/runs"} */
   outDir?: string;
-  /** Name of the run folder. @default {makeRunId("mbrl", seed)} */
+  /**
+   * Name of the run folder; an existing one is refused unless `overwrite`.
+   * @default {makeRunId("mbrl", seed), made unique with -2, -3, ... on a collision}
+   */
   runId?: string;
+  /** Replace an existing `runId` folder (that holds a run) instead of refusing. @default {false} */
+  overwrite?: boolean;
   /** tfjs backend. @default {the MBRL_BACKEND variable, else "wasm"} */
   backend?: "wasm" | "cpu";
   /**
@@ -98,15 +102,17 @@ interface EvalOutcome {
  * stream), returning true env returns. With `stopWhen`, stops as soon as it says the
  * remaining episodes cannot change the outcome.
  */
-function evaluateAgent(
+async function evaluateAgent(
   agent: ModelBasedRLAgent,
   env: Env,
   options: {
     episodes: number;
     stopWhen?: (returns: readonly number[]) => boolean;
     onEpisode?: (returns: readonly number[], planMs: number) => void;
+    /** Awaited between episodes; true stops the evaluation (interrupted): returns null. */
+    checkpoint?: () => Promise<boolean>;
   },
-): EvalOutcome {
+): Promise<EvalOutcome | null> {
   const start = performance.now();
   const returns: number[] = [];
   let stoppedEarly = false;
@@ -123,6 +129,11 @@ function evaluateAgent(
     }
     returns.push(ret);
     options.onEpisode?.(returns, agent.planner.lastStats?.ms ?? NaN);
+    if (await options.checkpoint?.()) {
+      agent.reset();
+      agent.planner.takeStats();
+      return null;
+    }
     if (e < options.episodes - 1 && options.stopWhen?.(returns)) {
       stoppedEarly = true;
       break;
@@ -130,12 +141,10 @@ function evaluateAgent(
   }
   agent.reset();
   const plan = agent.planner.takeStats();
-  const mean = returns.reduce((a, b) => a + b, 0) / returns.length;
-  const std = Math.sqrt(returns.reduce((a, r) => a + (r - mean) ** 2, 0) / returns.length);
   return {
     returns,
-    mean,
-    std,
+    mean: mean(returns),
+    std: std(returns),
     stoppedEarly,
     planMs: plan.msMean,
     planSteps: plan.steps,
@@ -185,32 +194,38 @@ export async function trainModelBasedRL(
   };
   let writer: RunWriter;
   try {
-    writer = RunWriter.create(runDirIn(outDir, run.runId ?? makeRunId("mbrl", seed)), {
+    writer = createRunFolder(outDir, {
       method: "mbrl",
       envId,
       seed,
       config: resolved,
       backend: backendInfo,
-    });
+    }, { method: "mbrl", seed, runId: run.runId, overwrite: run.overwrite });
   } catch (error) {
     agent.dispose();
     throw error;
   }
   const history: MetricsRow[] = [];
-  const emit = (row: MetricsRow) => {
-    writer.append(row);
-    history.push(row);
-    run.onProgress?.(row);
-  };
+  const recorder = new RunRecorder({
+    envId,
+    method: "mbrl",
+    seed,
+    evalEpisodes,
+    writer,
+    stopWhenSolved,
+    signal: run.signal,
+    startedAt: started,
+    onRow: (row) => {
+      history.push(row);
+      run.onProgress?.(row);
+    },
+  });
   const env = makeEnv(envId, { rng: root.stream("env") });
   const evalEnv = makeEnv(envId, { rng: root.stream("eval-env") });
 
   let envSteps = 0;
-  let episode = 0;
   let lastFit: ModelTrainReport | null = null;
   let lastReturn: number | null = null;
-  let lastEval: EvalOutcome | null = null;
-  let stepsToSolve: number | null = null;
   let trainSeconds = 0;
   let evalSeconds = 0;
   let planMsSum = 0;
@@ -226,11 +241,11 @@ export async function trainModelBasedRL(
       phase,
       envSteps,
       maxSteps,
-      episode,
+      episode: recorder.episodes,
       lastReturn,
       modelLoss: lastFit?.valLoss ?? null,
       planMs,
-      lastEvalMean: lastEval?.mean ?? null,
+      lastEvalMean: recorder.finalEvalMean,
       ...evaluation,
     });
   const addPlanStats = () => {
@@ -247,9 +262,10 @@ export async function trainModelBasedRL(
     lastFit = await agent.trainModel();
     trainSeconds += lastFit.seconds;
   };
-  const evaluate = (full: boolean) => {
+  /** One evaluation; returns whether it solved the env (undefined when interrupted). */
+  const evaluate = async (full: boolean): Promise<boolean | undefined> => {
     status("eval", null, { evalEpisode: 0, evalEpisodes, evalMean: null });
-    const outcome = evaluateAgent(agent, evalEnv, {
+    const outcome = await evaluateAgent(agent, evalEnv, {
       episodes: evalEpisodes,
       stopWhen: evalConfig.earlyStop && !full
         ? (returns) => evaluationCannotSolve(envId, returns, evalEpisodes)
@@ -258,46 +274,34 @@ export async function trainModelBasedRL(
         status("eval", planMs, {
           evalEpisode: returns.length,
           evalEpisodes,
-          evalMean: returns.reduce((a, b) => a + b, 0) / returns.length,
+          evalMean: mean(returns),
         }),
+      checkpoint: () => recorder.checkpoint(),
     });
+    if (outcome === null) return undefined;
     evalSeconds += outcome.seconds;
     if (outcome.planSteps > 0) {
       evalPlanMsSum += outcome.planMs * outcome.planSteps;
       evalPlanSteps += outcome.planSteps;
     }
-    lastEval = outcome;
-    const row: EvalRow = {
-      kind: "eval",
+    return recorder.evaluation({
       envSteps,
-      evalReturnMean: outcome.mean,
-      evalReturnStd: outcome.std,
-      evalEpisodes: outcome.returns.length,
+      returns: outcome.returns,
       evalReturns: outcome.returns,
       evalStoppedEarly: outcome.stoppedEarly,
       planMsMean: outcome.planMs,
       evalSeconds: outcome.seconds,
-      wallSeconds: (performance.now() - started) / 1000,
-    };
-    emit(row);
-    const solved = evaluationSolves(envId, outcome.returns, evalEpisodes);
-    if (solved && stepsToSolve === null) stepsToSolve = envSteps;
-    return solved;
+    }).solved;
   };
 
-  let interrupted = false;
   try {
     let obs = env.reset().observation;
     agent.reset();
     let epReturn = 0;
     let epLength = 0;
-    let stop = false;
     status("warmup");
-    while (!stop && envSteps < maxSteps) {
-      if (run.signal?.aborted) {
-        interrupted = true;
-        break;
-      }
+    while (envSteps < maxSteps) {
+      if (await recorder.checkpoint()) break;
       const planning = envSteps >= warmupSteps && agent.ready;
       const action: EnvAction = planning ? agent.act(obs) : agent.randomAction();
       const step = env.step(action);
@@ -320,9 +324,7 @@ export async function trainModelBasedRL(
         const plan = addPlanStats();
         if (retrainAtEpisodeEnd && envSteps >= warmupSteps) await fit();
         const fitNow = lastFit as ModelTrainReport | null;
-        const row: EpisodeRow = {
-          kind: "episode",
-          episode,
+        recorder.episode({
           envSteps,
           return: epReturn,
           length: epLength,
@@ -332,11 +334,9 @@ export async function trainModelBasedRL(
           planMsMean: plan.steps > 0 ? plan.msMean : null,
           plannedReturnMean: plan.steps > 0 ? plan.plannedReturnMean : null,
           modelEvaluations: plan.modelEvaluations,
-          wallSeconds: (performance.now() - started) / 1000,
-        };
-        emit(row);
+          wallSeconds: recorder.wallSeconds,
+        });
         lastReturn = epReturn;
-        episode++;
         epReturn = 0;
         epLength = 0;
         obs = env.reset().observation;
@@ -347,10 +347,9 @@ export async function trainModelBasedRL(
       if (sinceWarmup >= 0 && sinceWarmup % retrainEvery === 0) await fit();
       if (sinceWarmup >= 0 && sinceWarmup % evalEvery === 0) {
         addPlanStats();
-        const solved = evaluate(false);
+        await evaluate(false);
         // The training episode continues after the evaluation with a cold planner.
         agent.reset();
-        if (solved && stopWhenSolved) stop = true;
       }
     }
     addPlanStats();
@@ -358,26 +357,15 @@ export async function trainModelBasedRL(
     const last = history.at(-1);
     const lastWasFullEval = last?.kind === "eval" && last.envSteps === envSteps &&
       (last.evalEpisodes === evalEpisodes);
-    if (!interrupted && !lastWasFullEval && agent.ready) evaluate(true);
+    if (!recorder.interrupted && !lastWasFullEval && agent.ready) await evaluate(true);
   } catch (error) {
     agent.dispose();
     throw error;
   }
-  const finalEval = lastEval as EvalOutcome | null;
-  const summary: RunSummary = {
-    envId,
-    method: "mbrl",
-    seed,
-    status: interrupted ? "interrupted" : "finished",
+  const summary = recorder.finish({
     envSteps,
-    solved: stepsToSolve !== null,
-    stepsToSolve,
-    evalEpisodes,
-    evalEvery,
-    finalEvalMean: finalEval?.mean ?? null,
-    wallSeconds: (performance.now() - started) / 1000,
     backend: backendInfo.backend,
-    episodes: episode,
+    evalEvery,
     ...planSetup,
     planMsMean: planSteps > 0 ? planMsSum / planSteps : null,
     evalPlanMsMean: evalPlanSteps > 0 ? evalPlanMsSum / evalPlanSteps : null,
@@ -385,7 +373,6 @@ export async function trainModelBasedRL(
     evalSeconds,
     runDir: writer.dir,
     config: resolved,
-  };
-  writer.writeSummary(summary);
+  });
   return { agent, config: resolved, history, summary, runDir: writer.dir };
 }

@@ -23,11 +23,13 @@ import {
 } from "../agents/mbrl_config.ts";
 import type { MbrlConfig } from "../agents/mbrl_config.ts";
 import { MODEL_TYPES, MPC_TYPES } from "../agents/mbrl_agent.ts";
-import { type MbrlStatus, trainModelBasedRL } from "../agents/mbrl_loop.ts";
+import { trainModelBasedRL } from "../agents/mbrl_loop.ts";
 import { ENV_IDS } from "../envs/registry.ts";
 import type { EnvId } from "../envs/types.ts";
-import type { MetricsRow } from "../run_folder.ts";
 import { ArgsError, type FlagSpec, formatHelp, type ParsedValue, parseFlags } from "./args.ts";
+import { interruptExitCode, withInterruptSignal } from "./interrupt.ts";
+import { ProgressReporter } from "./progress.ts";
+import { runCli } from "./run_cli.ts";
 
 /** A flag that sets one configuration field (`path`, e.g. `"planner.horizon"`). */
 interface ConfigFlag {
@@ -125,7 +127,11 @@ const CONFIG_FLAGS: Readonly<Record<string, ConfigFlag>> = Object.freeze({
 const RUN_FLAGS: Readonly<Record<string, FlagSpec>> = Object.freeze({
   config: { kind: "string", help: "JSON file of configuration overrides, applied before flags" },
   out: { kind: "string", help: "folder for the run folder [data/runs]" },
-  "run-id": { kind: "string", help: "run folder name [<time>_mbrl_s<seed>]" },
+  "run-id": {
+    kind: "string",
+    help: "run folder name; an existing one is refused [<time>_mbrl_s<seed>, made unique]",
+  },
+  overwrite: { kind: "bool", help: "replace the --run-id folder if it exists" },
   backend: { kind: "enum", values: ["wasm", "cpu"], help: "tfjs backend [wasm]" },
   "print-config": { kind: "bool", help: "print the resolved configuration as JSON and exit" },
   quiet: { kind: "bool", help: "no progress output" },
@@ -210,6 +216,8 @@ export interface TrainCommand {
   printConfig: boolean;
   /** `--quiet` was given. */
   quiet: boolean;
+  /** `--overwrite` was given. */
+  overwrite: boolean;
 }
 
 /**
@@ -268,6 +276,7 @@ export function trainOptionsFromArgs(argv: readonly string[]): TrainCommand {
     help: flags.help === true,
     printConfig: flags["print-config"] === true,
     quiet: flags.quiet === true,
+    overwrite: flags.overwrite === true,
   };
 }
 
@@ -275,49 +284,6 @@ function usage(envId: EnvId): string {
   return `Usage: deno task train [--env ${envId}] [--seed 0] [--max-steps N] [--out data/runs] ` +
     `[--config overrides.json] [flags]\n\nStarts from the env's preset (values in brackets are ` +
     `${envId}'s); each flag overrides one field.`;
-}
-
-function fmt(value: number | null | undefined, digits = 1): string {
-  return value === null || value === undefined || Number.isNaN(value) ? "-" : value.toFixed(digits);
-}
-
-/** Progress display: a redrawn bar on a terminal, plain lines otherwise. */
-function makeReporter(tty: boolean, quiet: boolean) {
-  const encoder = new TextEncoder();
-  const write = (text: string) => Deno.stderr.writeSync(encoder.encode(text));
-  let lastEval = "-";
-  const bar = (s: MbrlStatus) => {
-    const width = 24;
-    const filled = Math.round((Math.min(s.envSteps, s.maxSteps) / s.maxSteps) * width);
-    const line = `[${"#".repeat(filled)}${".".repeat(width - filled)}] ${s.phase.padEnd(6)} ` +
-      `ep ${s.episode} steps ${s.envSteps}/${s.maxSteps} ret ${fmt(s.lastReturn, 0)} ` +
-      `loss ${fmt(s.modelLoss, 4)} plan ${fmt(s.planMs)} ms eval ${lastEval}`;
-    write(`\r\x1b[2K${line}`);
-  };
-  return {
-    onStatus(status: MbrlStatus) {
-      if (!quiet && tty) bar(status);
-    },
-    onProgress(row: MetricsRow) {
-      if (row.kind === "eval") lastEval = fmt(row.evalReturnMean);
-      if (quiet || tty) return;
-      if (row.kind === "episode") {
-        write(
-          `episode ${row.episode} steps ${row.envSteps} return ${row.return} ` +
-            `loss ${fmt(row.modelValLoss as number | null, 4)} ` +
-            `plan ${fmt(row.planMsMean as number | null)} ms\n`,
-        );
-      } else {
-        write(
-          `eval at ${row.envSteps} steps: mean ${fmt(row.evalReturnMean)} over ` +
-            `${row.evalEpisodes} episodes (${fmt(row.evalSeconds as number, 1)} s)\n`,
-        );
-      }
-    },
-    finish() {
-      if (!quiet && tty) write("\n");
-    },
-  };
 }
 
 /**
@@ -349,20 +315,25 @@ export async function main(argv: readonly string[]): Promise<number> {
     console.log(JSON.stringify(resolveMbrlConfig(command.config), null, 2));
     return 0;
   }
-  const reporter = makeReporter(Deno.stderr.isTerminal(), command.quiet);
-  const { summary, agent } = await trainModelBasedRL(command.config, {
-    outDir: command.outDir,
-    runId: command.runId,
-    backend: command.backend,
-    onProgress: reporter.onProgress,
-    onStatus: reporter.onStatus,
+  return await withInterruptSignal(async (signal) => {
+    const reporter = new ProgressReporter({ quiet: command.quiet });
+    const { summary, agent } = await trainModelBasedRL(command.config, {
+      outDir: command.outDir,
+      runId: command.runId,
+      overwrite: command.overwrite,
+      backend: command.backend,
+      signal,
+      onProgress: (row) => reporter.row(row),
+      onStatus: (status) => reporter.status(status),
+    });
+    agent.dispose();
+    reporter.finish(summary);
+    console.log(JSON.stringify(summary));
+    // An interrupted run has written its summary (status "interrupted") and exits 130/143.
+    return interruptExitCode(signal) ?? 0;
   });
-  reporter.finish();
-  agent.dispose();
-  console.log(JSON.stringify(summary));
-  return 0;
 }
 
 if (import.meta.main) {
-  Deno.exit(await main(Deno.args));
+  Deno.exit(await runCli(() => main(Deno.args)));
 }

@@ -129,3 +129,53 @@ Deno.test("a tiny run writes its folder to --out and ends with one line of JSON 
   const written = JSON.parse(Deno.readTextFileSync(`${out}/cli/summary.json`));
   assertEquals(written, summary);
 });
+
+Deno.test("SIGINT during a run ends it with exit 130 and an interrupted summary", async () => {
+  const out = await Deno.makeTempDir();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      TRAIN,
+      "--max-steps",
+      "5000",
+      "--eval-every",
+      "50",
+      "--out",
+      out,
+      "--run-id",
+      "sig",
+      "--no-stop",
+      "--samples",
+      "50",
+      "--horizon",
+      "5",
+      "--hidden",
+      "16,16",
+      "--epochs",
+      "5",
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  // Wait for the first evaluation's progress (plain lines: stderr is not a terminal), then
+  // interrupt it mid-evaluation.
+  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let seen = "";
+  while (!/eval/.test(seen)) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    seen += value;
+  }
+  child.kill("SIGINT");
+  reader.releaseLock();
+  await child.stderr.cancel().catch(() => {});
+  const status = await child.status;
+  const stdout = new TextDecoder().decode(
+    new Uint8Array(await new Response(child.stdout).arrayBuffer()),
+  );
+  assertEquals(status.code, 130);
+  const summary = JSON.parse(Deno.readTextFileSync(`${out}/sig/summary.json`));
+  assertEquals(summary.status, "interrupted");
+  assertEquals(JSON.parse(stdout.trim().split("\n").at(-1)!).status, "interrupted");
+});

@@ -4,6 +4,7 @@ import {
   assertGreater,
   assertMatch,
   assertNotEquals,
+  assertRejects,
   assertThrows,
 } from "@std/assert";
 import * as tf from "@tensorflow/tfjs";
@@ -16,7 +17,7 @@ import {
 } from "./mbrl_imports.ts";
 import { setupBackend } from "../../lib/backend.ts";
 import { makeEnv } from "../../lib/envs/registry.ts";
-import { readMetrics, readSummary } from "../../lib/run_folder.ts";
+import { readMetrics, readRunStatus, readSummary } from "../../lib/run_folder.ts";
 import { Rng } from "../../lib/rng.ts";
 
 await setupBackend();
@@ -198,4 +199,42 @@ Deno.test("trainModelBasedRL rejects bad options before writing anything", async
   assert(error instanceof RangeError);
   assertMatch(String(error), /maxSteps/);
   assertEquals([...Deno.readDirSync(outDir)].length, 0);
+});
+
+Deno.test("an aborted run stops, records status interrupted and keeps its rows", async () => {
+  const outDir = await Deno.makeTempDir();
+  const controller = new AbortController();
+  const { agent, summary, history, runDir } = await trainModelBasedRL(
+    tiny({ loop: { maxSteps: 400 }, eval: { episodes: 1 } }),
+    {
+      outDir,
+      runId: "cut",
+      signal: controller.signal,
+      onProgress: (row) => {
+        if (row.kind === "eval") controller.abort();
+      },
+    },
+  );
+  agent.dispose();
+  assertEquals(summary.status, "interrupted");
+  assert(summary.envSteps < 400, `ran on to ${summary.envSteps} steps`);
+  assertEquals(readRunStatus(runDir), "interrupted");
+  assertEquals(readMetrics(runDir), history);
+});
+
+Deno.test("an explicit runId that exists is refused unless overwrite", async () => {
+  const outDir = await Deno.makeTempDir();
+  const config = tiny({ loop: { maxSteps: 101 }, eval: { episodes: 1 } });
+  const first = await trainModelBasedRL(config, { outDir, runId: "same" });
+  first.agent.dispose();
+  const rowsBefore = readMetrics(first.runDir);
+  await assertRejects(
+    () => trainModelBasedRL(config, { outDir, runId: "same" }),
+    Deno.errors.AlreadyExists,
+    "already exists",
+  );
+  assertEquals(readMetrics(first.runDir), rowsBefore);
+  const again = await trainModelBasedRL(config, { outDir, runId: "same", overwrite: true });
+  again.agent.dispose();
+  assertEquals(withoutTimes(readMetrics(again.runDir)), withoutTimes(rowsBefore));
 });
