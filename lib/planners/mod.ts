@@ -7,3 +7,5 @@ export * from "./trajectory_evaluator.ts";
 export * from "./mpc.ts";
 export * from "./planner_settings.ts";
 export * from "./true_dynamics_model.ts";
+export * from "./rollout.ts";
+export * from "./plan_workers.ts";
