@@ -12,7 +12,6 @@ import { setupBackend } from "../backend.ts";
 import type { BaselineProgress } from "../agents/policy_eval.ts";
 import type { MbrlConfigInput } from "../agents/mbrl_config.ts";
 import type { EnvId } from "../envs/types.ts";
-import { readRunStatus } from "../run_folder.ts";
 import type { CompareJob, JobProgress } from "./compare.ts";
 import { assertCompareEnv, assertMethodFor } from "./compare_protocol.ts";
 
@@ -74,25 +73,6 @@ export async function checkJob(job: CompareJob): Promise<void> {
   }
 }
 
-/** Replaces an existing run folder (only one: a folder with `config.json`). */
-function clearRunFolder(dir: string): void {
-  const status = readRunStatus(dir);
-  if (status === "missing") {
-    let entries = 0;
-    try {
-      entries = [...Deno.readDirSync(dir)].length;
-    } catch {
-      return;
-    }
-    if (entries > 0) {
-      throw new Deno.errors.AlreadyExists(
-        `Run folder ${dir} exists and is not a run folder (no config.json); not replacing it`,
-      );
-    }
-  }
-  Deno.removeSync(dir, { recursive: true });
-}
-
 /**
  * Runs `job`, reports progress after each evaluation, and resolves with the run folder
  * (`job.outDir/job.runId`). Aborting `signal` ends the run early with `status: "interrupted"`
@@ -115,7 +95,6 @@ export async function runJob(
   assertMethodFor(job.method, job.envId);
   const envName = job.envId;
   const dir = join(job.outDir, job.runId);
-  if (job.overwrite) clearRunFolder(dir);
   await setupBackend();
   const report = (p: BaselineProgress): void =>
     onProgress({
@@ -134,6 +113,7 @@ export async function runJob(
     stopWhenSolved: true,
     outDir: job.outDir,
     runId: job.runId,
+    overwrite: job.overwrite === true,
     onProgress: report,
     ...(signal ? { signal } : {}),
   };
@@ -164,6 +144,7 @@ async function runMbrl(
   const { agent } = await trainModelBasedRL(mbrlInputOf(job), {
     outDir: job.outDir,
     runId: job.runId,
+    overwrite: job.overwrite === true,
     ...(signal ? { signal } : {}),
     onProgress: (row) => {
       if (row.kind === "episode") episodes += 1;
