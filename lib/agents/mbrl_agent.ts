@@ -24,6 +24,7 @@ import {
   type PlannerType,
 } from "../planners/mod.ts";
 import { Rng } from "../rng.ts";
+import { describeValue } from "../validate.ts";
 import type { MbrlConfig } from "./mbrl_config.ts";
 
 /** A model's architecture and optimiser as read back from the model itself. */
@@ -188,6 +189,9 @@ export class ModelBasedRLAgent {
 
   /** The MPC action from `state` `[stateDim]` (Discrete: an index; Box: `[actionDim]`). */
   act(state: Float32Array): EnvAction {
+    if (!(state instanceof Float32Array)) {
+      throw new TypeError(`Expected state to be a Float32Array but found ${describeValue(state)}`);
+    }
     if (!this.ready) {
       throw new TypeError("Cannot plan with an untrained model; call trainModel() first");
     }

@@ -487,9 +487,6 @@ Deno.test("agent.act: non-finite or mis-sized states are refused naming the stat
 
 Deno.test({
   name: "agent.act: states of the wrong type are refused naming the state",
-  // Missing (engineer S's planner check above, or the lead's in ModelBasedRLAgent.act): a
-  // plain array, a string or undefined crashes inside the planner without naming the state.
-  ignore: true,
   fn: async () => {
     const agent = await cartPoleAgent();
     fc.assert(
@@ -530,9 +527,6 @@ Deno.test("agent.observe: non-finite and mis-sized transitions are refused namin
 
 Deno.test({
   name: "agent.observe: out-of-range Discrete actions are refused naming the action",
-  // Missing (lead, lib/agents/mbrl_agent.ts): the agent's ReplayBuffer is built without
-  // `actionSpace: meta.actionSpace`, so CartPole action 2 (or 0.5, or -1) is stored.
-  ignore: true,
   fn: async () => {
     const agent = await cartPoleAgent();
     fc.assert(
