@@ -5,6 +5,9 @@
  * @module
  */
 export * from "./rng.ts";
+export * from "./stats.ts";
+export * from "./validate.ts";
+export * from "./run_folder.ts";
 export * from "./envs/mod.ts";
 export * from "./buffer/mod.ts";
 export * from "./backend.ts";
