@@ -33,6 +33,7 @@ const KNOWN: Record<string, string> = {
   "sequential": "#ff725c",
   "dqn": "#6cc5b0",
   "ppo": "#a463f2",
+  "sac": "#ff8ab7",
   "true-dynamics": "#9498a0",
   "true": "#9498a0",
   "random": "#9c6b4e",
