@@ -5,7 +5,14 @@ import { buildComparison } from "../../lib/experiment/compare.ts";
 Deno.test("MbrlRecorder turns metrics rows and statuses into return and refit-loss rows", () => {
   const lines: string[] = [];
   const recorder = new MbrlRecorder("run", { onUpdate: (line) => lines.push(line), throttleMs: 0 });
-  const status = { envSteps: 10, maxSteps: 100, episode: 0, lastReturn: null, planMs: null };
+  const status = {
+    envSteps: 10,
+    maxSteps: 100,
+    episode: 0,
+    lastReturn: null,
+    planMs: null,
+    lastEvalMean: null,
+  };
   recorder.onStatus({ ...status, phase: "warmup", modelLoss: null });
   recorder.onStatus({ ...status, phase: "fit", modelLoss: null });
   recorder.onStatus({ ...status, phase: "eval", modelLoss: 0.25 });
