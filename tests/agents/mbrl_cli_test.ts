@@ -1,6 +1,7 @@
 import { assertEquals, assertMatch, assertNotEquals } from "@std/assert";
 import { resolveMbrlConfig } from "../../lib/agents/mbrl_config.ts";
 import { trainOptionsFromArgs } from "../../lib/cli/train.ts";
+import { ENV_IDS } from "../../lib/envs/registry.ts";
 
 const TRAIN = new URL("../../lib/cli/train.ts", import.meta.url).pathname;
 
@@ -178,4 +179,42 @@ Deno.test("SIGINT during a run ends it with exit 130 and an interrupted summary"
   const summary = JSON.parse(Deno.readTextFileSync(`${out}/sig/summary.json`));
   assertEquals(summary.status, "interrupted");
   assertEquals(JSON.parse(stdout.trim().split("\n").at(-1)!).status, "interrupted");
+});
+
+Deno.test("deno task train runs every env id at a tiny budget and records it", async () => {
+  const out = await Deno.makeTempDir();
+  for (const envId of ENV_IDS) {
+    const { code, stdout, stderr } = await run([
+      "--env",
+      envId,
+      "--max-steps",
+      "30",
+      "--warmup",
+      "20",
+      "--eval-every",
+      "10",
+      "--eval-episodes",
+      "1",
+      "--samples",
+      "8",
+      "--horizon",
+      "2",
+      "--hidden",
+      "8",
+      "--epochs",
+      "2",
+      "--run-id",
+      envId,
+      "--out",
+      out,
+    ]);
+    assertEquals(code, 0, `${envId}: ${stderr}`);
+    const summary = JSON.parse(stdout.trim().split("\n").at(-1)!);
+    assertEquals(summary.envId, envId);
+    assertEquals(summary.envSteps, 30);
+    assertEquals(summary.status, "finished");
+    const written = JSON.parse(Deno.readTextFileSync(`${out}/${envId}/config.json`));
+    assertEquals(written.config.envId, envId);
+    assertEquals(written.config.planner.numSamples, 8);
+  }
 });
