@@ -24,6 +24,19 @@ import type { BaseDynamicsModel } from "../models/mod.ts";
 import type { RolloutRunner } from "./trajectory_evaluator.ts";
 import { type RolloutBatch, type RolloutSpec, rolloutTotals, sliceBatch } from "./rollout.ts";
 
+/** Dense-layer FLOPs per thread and model call below which splitting does not pay here. */
+const MIN_FLOPS_PER_THREAD = 4e7;
+
+/** Matrix-multiply FLOPs of one row through one member of `model`. */
+function denseFlopsPerRow(model: BaseDynamicsModel): number {
+  const { stateDim, actionDim, hiddenSizes, probabilistic, learnTermination } = model.config;
+  const out = (stateDim + 1) * (probabilistic ? 2 : 1) + (learnTermination ? 1 : 0);
+  const sizes = [stateDim + actionDim, ...hiddenSizes, out];
+  let flops = 0;
+  for (let i = 0; i + 1 < sizes.length; i++) flops += 2 * sizes[i]! * sizes[i + 1]!;
+  return flops;
+}
+
 /** Control words per worker in the shared control array. */
 const CTRL_WORDS = 4;
 /** Index of the sequence number of the last finished job. */
@@ -64,9 +77,12 @@ export interface PlanWorkerPoolOptions {
    */
   stallTimeoutMs?: number;
   /**
-   * Fewest rows per thread worth splitting; smaller batches run on the main thread (a
-   * 500-row training step is not worth a round trip; a 5,000-row lockstep step is).
-   * @default {256}
+   * Fewest rows per thread worth splitting; smaller batches run on the main thread. The
+   * default asks for about 40 MFLOP of dense layers per thread and model call: ~290 rows of
+   * a [256,256] probabilistic network (the design-default step splits), ~4,200 of a [64,64]
+   * deterministic one (measured here: splitting a 5,000-row lockstep step of it was ~10%
+   * slower than one thread, copying and posting the rows costing more than it saved).
+   * @default {max(64, ceil(4e7 / dense FLOPs per row))}
    */
   minRowsPerThread?: number;
 }
@@ -115,7 +131,12 @@ export class PlanWorkerPool implements RolloutRunner {
    * @throws {RangeError} when `workers` is not a positive integer.
    */
   constructor(model: BaseDynamicsModel, options: PlanWorkerPoolOptions) {
-    const { workers, envId, stallTimeoutMs = 30000, minRowsPerThread = 256 } = options;
+    const {
+      workers,
+      envId,
+      stallTimeoutMs = 30000,
+      minRowsPerThread = Math.max(64, Math.ceil(MIN_FLOPS_PER_THREAD / denseFlopsPerRow(model))),
+    } = options;
     if (!Number.isInteger(workers) || workers < 1) {
       throw new RangeError(`Expected workers to be a positive integer but found ${workers}`);
     }
