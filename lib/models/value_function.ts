@@ -1,0 +1,451 @@
+/**
+ * A learned state value `V(s)`, the planner's terminal value: MPC scores an imagined
+ * sequence by `sum_t discount^t r_t + discount^H V(s_H)`, so a short horizon still sees what
+ * lies beyond it (CartPole's slow drift out of bounds, the mountain car's far-away flag).
+ *
+ * **The target, and why.** How the reference methods learn their terminal value:
+ * TD-MPC (Hansen et al.) trains `Q(z, a)` by TD(0) over real transitions, with targets
+ * `r + discount * Q_target(z', pi(z'))` from a slow (Polyak-averaged) copy of its networks;
+ * LOOP (Sikchi et al.) uses an off-policy SAC critic, also TD(0) with a Polyak target, and
+ * plans with `Q(s_H, pi(s_H))` as the terminal value; POLO (Lowrey et al.) fits an ensemble of
+ * `V(s)` to n-step returns over the agent's real history, bootstrapped with the ensemble
+ * (and aggregates it optimistically for exploration); mbrl-lib's MPC has no terminal value
+ * (it sums rewards over the horizon, masked after a predicted termination). We have no actor,
+ * so we learn `V` (all the planner needs at `s_H`) by **TD(0) fitted value evaluation over the
+ * agent's real transitions** with a **Polyak-averaged target network** (as TD-MPC and LOOP):
+ * each minibatch regresses `V(s)` on `r + discount * (1 - terminated) * V_target(s')`, then
+ * `target <- targetTau * online + (1 - targetTau) * target`. Real transitions, not model
+ * rollouts, so model errors do not compound into the value; one-step targets, so any batch of
+ * transitions serves (no episode order needed, unlike POLO's n-step returns). Only
+ * `terminated` stops bootstrapping: a time-limit truncation is not the end of the MDP.
+ *
+ * **What V then estimates:** the discounted value of the policy that collected the data, a mix
+ * of the random warm-up play and the (exploring) MPC policy, not the optimal value. Used as a
+ * terminal value it still helps: H-step lookahead over a model, ended by the value of a policy
+ * that was at least as good as the data, is a policy-improvement step (the reasoning of LOOP
+ * and POLO), and as the data shifts to MPC's own behaviour, V follows.
+ *
+ * Scale: the network learns `V / valueScale` (by default fixed at the first fit to
+ * `mean|r| / (1 - discount)`, about the size of a return), so CartPole's ~100 and Pendulum's
+ * ~-1000 both train at unit scale with the same learning rate. Inputs are states standardised
+ * by a normaliser refitted (on states and next states) at every fit; the first layer of both
+ * networks is re-expressed in the new normaliser, so a refit alone changes no prediction.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { TransitionBatch } from "../buffer/types.ts";
+import { Adam } from "../nn/adam.ts";
+import { type Activation, Mlp } from "../nn/mlp.ts";
+import { Rng } from "../rng.ts";
+import {
+  assertFiniteArray,
+  assertInRange,
+  assertNonNegativeInt,
+  assertPositive,
+  assertPositiveInt,
+} from "../validate.ts";
+import { assertFloat32Array } from "./input_checks.ts";
+import { Normalizer } from "./normalizer.ts";
+import { checkTransitionBatch } from "./training_data.ts";
+import type { TransitionSource } from "./types.ts";
+
+/** Options of {@linkcode ValueFunction}. */
+export interface ValueFunctionOptions {
+  /** Length of a state (observation) vector. */
+  stateDim: number;
+  /** Hidden layer widths. @default {[64, 64]} */
+  hiddenSizes?: readonly number[];
+  /** Hidden activation. @default {"relu"} */
+  activation?: Activation;
+  /** Per-step discount of the value, in [0, 1); use the planner's discount. @default {0.99} */
+  discount?: number;
+  /** Adam step size. @default {1e-3} */
+  learningRate?: number;
+  /**
+   * Polyak rate of the target network per gradient step, in (0, 1]; 1 makes the target the
+   * online network itself (no target network). @default {0.01} (TD-MPC's `tau`)
+   */
+  targetTau?: number;
+  /**
+   * The network learns `V / valueScale`. `"auto"` fixes it at the first fit to
+   * `mean|r| / (1 - discount)` over that fit's rewards (1 when that is 0). @default {"auto"}
+   */
+  valueScale?: number | "auto";
+  /** Global gradient-norm clip of each Adam step, or `null` for none. @default {null} */
+  clipNorm?: number | null;
+  /** Stream of the initial weights (`"init"`) and the minibatch order (`"fit"`). @default {new Rng(0)} */
+  rng?: Rng;
+}
+
+/** What a {@linkcode ValueFunction} is, read back from its own objects. */
+export interface ValueFunctionSettings {
+  stateDim: number;
+  /** From the network's layers. */
+  hiddenSizes: number[];
+  activation: Activation;
+  discount: number;
+  /** From the optimiser. */
+  learningRate: number;
+  targetTau: number;
+  /** The scale in use; `null` while `"auto"` has not been fixed by a first fit. */
+  valueScale: number | null;
+  /** From the optimiser. */
+  clipNorm: number | null;
+  /** Seed of the `rng` the function was built from. */
+  seed: number;
+}
+
+/** Options of {@linkcode ValueFunction.fit}. */
+export interface ValueFitOptions {
+  /** Passes over the data, each a fresh shuffle into minibatches. @default {20} */
+  epochs?: number;
+  /** Minibatch size (the last minibatch of an epoch may be smaller). @default {256} */
+  batchSize?: number;
+  /** Called after each epoch with its mean squared TD error (value units squared). */
+  onEpoch?: (row: { epoch: number; loss: number }) => void;
+}
+
+/** What one {@linkcode ValueFunction.fit} call did. */
+export interface ValueFitReport {
+  /** Epochs run. */
+  epochs: number;
+  batchSize: number;
+  /** Gradient steps taken (and target updates made). */
+  steps: number;
+  /** Transitions fitted on. */
+  rows: number;
+  /** Of which `terminated` (bootstrapping stops there; truncated rows still bootstrap). */
+  terminatedRows: number;
+  /** Mean squared TD error of the last epoch, in value units squared. */
+  loss: number;
+  /** The same per epoch, `[epochs]`. */
+  history: number[];
+  /** The scale the network's outputs are multiplied by. */
+  valueScale: number;
+}
+
+function isSource(data: TransitionBatch | TransitionSource): data is TransitionSource {
+  return typeof (data as TransitionSource).all === "function";
+}
+
+/**
+ * `V(s)`: a [64, 64] ReLU network on standardised states, fitted by TD(0) with a
+ * Polyak-averaged target network over real transitions (see the module doc for why). Each
+ * {@linkcode ValueFunction.fit} continues from the current weights (warm start). Until the
+ * first fit, {@linkcode ValueFunction.predict} returns zeros, so planning with an unfitted
+ * value is planning without one.
+ *
+ * @example
+ * ```ts
+ * import { setupBackend } from "../backend.ts";
+ * import { Rng } from "../rng.ts";
+ * await setupBackend();
+ * // One state that loops onto itself with reward 1: V = 1 / (1 - 0.5) = 2.
+ * const n = 64;
+ * const batch = {
+ *   size: n, stateDim: 1, actionDim: 1,
+ *   states: new Float32Array(n), actions: new Float32Array(n), nextStates: new Float32Array(n),
+ *   rewards: new Float32Array(n).fill(1), terminated: new Uint8Array(n), truncated: new Uint8Array(n),
+ * };
+ * const value = new ValueFunction({
+ *   stateDim: 1,
+ *   discount: 0.5,
+ *   targetTau: 0.2,
+ *   learningRate: 1e-2,
+ *   rng: new Rng(0),
+ * });
+ * const report = await value.fit(batch, { epochs: 200, batchSize: 64 });
+ * report.steps; // 200
+ * value.predict(new Float32Array([0]), 1)[0]; // about 2 (1.96)
+ * value.dispose();
+ * ```
+ */
+export class ValueFunction {
+  /** Length of a state vector. */
+  readonly stateDim: number;
+  #online: Mlp;
+  #target: Mlp;
+  #adam: Adam;
+  #discount: number;
+  #targetTau: number;
+  #valueScale: number | null;
+  #norm: Normalizer;
+  #fitRng: Rng;
+  #seed: number;
+  #fitted = false;
+  #disposed = false;
+
+  /**
+   * @throws {RangeError} on a non-positive `stateDim` or hidden size, a `discount` outside
+   *   [0, 1), a `targetTau` outside (0, 1], a non-positive `learningRate`, `valueScale` or
+   *   `clipNorm`; {TypeError} on an unknown activation or a `valueScale` of another type.
+   */
+  constructor(options: ValueFunctionOptions) {
+    const { stateDim } = options;
+    assertPositiveInt(stateDim, "stateDim");
+    const hidden = options.hiddenSizes ?? [64, 64];
+    if (!Array.isArray(hidden)) {
+      throw new TypeError(`Expected hiddenSizes to be an array but found ${String(hidden)}`);
+    }
+    hidden.forEach((h, i) => assertPositiveInt(h, `hiddenSizes[${i}]`));
+    const discount = options.discount ?? 0.99;
+    assertInRange(discount, "discount", { low: 0, high: 1 });
+    const tau = options.targetTau ?? 0.01;
+    assertInRange(tau, "targetTau", { low: 0, high: 1, lowOpen: true, closed: true });
+    const scale = options.valueScale ?? "auto";
+    if (scale !== "auto") {
+      if (typeof scale !== "number") {
+        throw new TypeError(
+          `Expected valueScale to be a positive number or "auto" but found ${String(scale)}`,
+        );
+      }
+      assertPositive(scale, "valueScale");
+    }
+    const clipNorm = options.clipNorm ?? null;
+    if (clipNorm !== null) assertPositive(clipNorm, "clipNorm");
+    const rng = options.rng ?? new Rng(0);
+    this.stateDim = stateDim;
+    this.#discount = discount;
+    this.#targetTau = tau;
+    this.#valueScale = scale === "auto" ? null : scale;
+    this.#seed = rng.seed;
+    this.#online = new Mlp({
+      layerSizes: [stateDim, ...hidden, 1],
+      activation: options.activation ?? "relu",
+      rng: rng.stream("init"),
+    });
+    this.#target = this.#online.clone();
+    this.#adam = new Adam(this.#online.variables, {
+      learningRate: options.learningRate ?? 1e-3,
+      ...(clipNorm === null ? {} : { clipNorm }),
+    });
+    this.#norm = Normalizer.identity(stateDim);
+    this.#fitRng = rng.stream("fit");
+  }
+
+  /** What this value function is: network shape from its layers, rates from its optimiser. */
+  get settings(): ValueFunctionSettings {
+    this.#assertLive();
+    return {
+      stateDim: this.stateDim,
+      hiddenSizes: this.#online.layerSizes.slice(1, -1),
+      activation: this.#online.activation,
+      discount: this.#discount,
+      learningRate: this.#adam.learningRate,
+      targetTau: this.#targetTau,
+      valueScale: this.#valueScale,
+      clipNorm: this.#adam.clipNorm ?? null,
+      seed: this.#seed,
+    };
+  }
+
+  /** True once {@linkcode ValueFunction.fit} has run. */
+  get isFitted(): boolean {
+    return this.#fitted;
+  }
+
+  /** The input normaliser of the last fit (the identity before). */
+  get inputNormalizer(): Normalizer {
+    return this.#norm;
+  }
+
+  /**
+   * Fits `V` by TD(0) to the transitions (a batch, or a buffer's `all()`): `epochs` shuffled
+   * passes of minibatch Adam steps on `(V(s) - y)^2` with
+   * `y = r + discount * (1 - terminated) * V_target(s')`, each step followed by the Polyak
+   * update of the target network. Continues from the current weights. The normaliser is
+   * refitted first (see the module doc); `"auto"` fixes `valueScale` on the first call.
+   *
+   * Cost: about `epochs * ceil(rows / batchSize)` steps of three [64, 64] passes of
+   * `batchSize` rows (target forward, online forward and backward).
+   *
+   * @throws {TypeError} on a batch of another `stateDim` or with arrays too short;
+   *   {RangeError} on an empty batch, a non-finite value or bad options.
+   */
+  async fit(
+    data: TransitionBatch | TransitionSource,
+    options: ValueFitOptions = {},
+  ): Promise<ValueFitReport> {
+    this.#assertLive();
+    const batch = isSource(data) ? data.all() : data;
+    if (!batch || typeof batch.actionDim !== "number") {
+      throw new TypeError("Expected a TransitionBatch or a buffer with all()");
+    }
+    checkTransitionBatch(batch, this.stateDim, batch.actionDim, undefined);
+    const epochs = options.epochs ?? 20;
+    const batchSize = options.batchSize ?? 256;
+    assertPositiveInt(epochs, "epochs");
+    assertPositiveInt(batchSize, "batchSize");
+    const n = batch.size;
+    const s = this.stateDim;
+    const states = batch.states.subarray(0, n * s);
+    const nextStates = batch.nextStates.subarray(0, n * s);
+    const both = new Float32Array(2 * n * s);
+    both.set(states);
+    both.set(nextStates, n * s);
+    this.#renormalize(Normalizer.fit(both, s));
+    const scale = this.#valueScale ?? this.#autoScale(batch.rewards.subarray(0, n));
+    this.#valueScale = scale;
+    const scaledRewards = new Float32Array(n);
+    const alive = new Float32Array(n);
+    let terminatedRows = 0;
+    for (let i = 0; i < n; i++) {
+      scaledRewards[i] = batch.rewards[i]! / scale;
+      alive[i] = batch.terminated[i] ? 0 : 1;
+      if (batch.terminated[i]) terminatedRows++;
+    }
+    const [x, xNext, r, a] = tf.tidy(() => [
+      tf.tensor2d(this.#norm.normalize(states), [n, s]),
+      tf.tensor2d(this.#norm.normalize(nextStates), [n, s]),
+      tf.tensor2d(scaledRewards, [n, 1]),
+      tf.tensor2d(alive, [n, 1]),
+    ]) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+    const order = Int32Array.from({ length: n }, (_, i) => i);
+    const history: number[] = [];
+    let steps = 0;
+    try {
+      for (let epoch = 1; epoch <= epochs; epoch++) {
+        this.#fitRng.shuffle(order);
+        const sums: tf.Scalar[] = [];
+        for (let lo = 0; lo < n; lo += batchSize) {
+          const idx = order.subarray(lo, Math.min(n, lo + batchSize));
+          sums.push(this.#step(idx, x, xNext, r, a));
+          steps++;
+          // Yield to the event loop now and then so timers and workers are not starved.
+          if (steps % 64 === 0) await new Promise((resolve) => setTimeout(resolve, 0));
+        }
+        const sum = tf.tidy(() => tf.addN(sums).dataSync()[0]!);
+        tf.dispose(sums);
+        const loss = (sum / n) * scale * scale;
+        if (!Number.isFinite(loss)) {
+          throw new Error(
+            `Value loss became ${loss} at epoch ${epoch} (check the reward scale, ` +
+              `learningRate or clipNorm)`,
+          );
+        }
+        history.push(loss);
+        options.onEpoch?.({ epoch, loss });
+      }
+    } finally {
+      tf.dispose([x, xNext, r, a]);
+    }
+    this.#fitted = true;
+    return {
+      epochs,
+      batchSize,
+      steps,
+      rows: n,
+      terminatedRows,
+      loss: history[history.length - 1]!,
+      history,
+      valueScale: scale,
+    };
+  }
+
+  /**
+   * `V` of `n` states (`[n * stateDim]`), `[n]`, in reward units; zeros before the first fit.
+   * @throws {TypeError} when `states` is not a `Float32Array` of `n * stateDim` values;
+   *   {RangeError} on a negative or fractional `n` or a non-finite state.
+   */
+  predict(states: Float32Array, n: number): Float32Array {
+    this.#assertLive();
+    assertNonNegativeInt(n, "n");
+    assertFloat32Array(states, "states");
+    if (states.length !== n * this.stateDim) {
+      throw new TypeError(
+        `Expected states of length ${n * this.stateDim} (${n} rows x ${this.stateDim}) ` +
+          `but found ${states.length}`,
+      );
+    }
+    assertFiniteArray(states, "states");
+    if (!this.#fitted || n === 0) return new Float32Array(n);
+    const x = this.#norm.normalize(states);
+    const out = tf.tidy(() => this.#online.forward(tf.tensor2d(x, [n, this.stateDim])));
+    const values = out.dataSync() as Float32Array;
+    out.dispose();
+    const scale = this.#valueScale!;
+    const result = new Float32Array(n);
+    for (let i = 0; i < n; i++) result[i] = values[i]! * scale;
+    return result;
+  }
+
+  /** Frees both networks and the optimiser. Later calls throw. */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#online.dispose();
+    this.#target.dispose();
+    this.#adam.dispose();
+    this.#disposed = true;
+  }
+
+  /** One Adam step on a minibatch and the target update; returns the summed squared TD error. */
+  #step(
+    rows: Int32Array,
+    x: tf.Tensor2D,
+    xNext: tf.Tensor2D,
+    r: tf.Tensor2D,
+    alive: tf.Tensor2D,
+  ): tf.Scalar {
+    const tau = this.#targetTau;
+    return tf.tidy(() => {
+      const idx = tf.tensor1d(rows, "int32");
+      const xb = tf.gather(x, idx) as tf.Tensor2D;
+      const vNext = this.#target.forward(tf.gather(xNext, idx) as tf.Tensor2D);
+      const y = tf.add(
+        tf.gather(r, idx),
+        tf.mul(tf.mul(tf.gather(alive, idx), vNext), this.#discount),
+      );
+      const { output, cache } = this.#online.forwardWithCache(xb);
+      const diff = tf.sub(output, y) as tf.Tensor2D;
+      const grads = this.#online.backward(cache, tf.mul(diff, 2 / rows.length) as tf.Tensor2D);
+      this.#adam.step(grads);
+      const online = this.#online.variables;
+      this.#target.variables.forEach((v, i) => {
+        v.assign(
+          tau === 1 ? tf.clone(online[i]!) : tf.add(tf.mul(online[i]!, tau), tf.mul(v, 1 - tau)),
+        );
+      });
+      return tf.sum(tf.square(diff)) as tf.Scalar;
+    });
+  }
+
+  /** `mean|r| / (1 - discount)`, or 1 when that is 0. */
+  #autoScale(rewards: Float32Array): number {
+    let sum = 0;
+    for (let i = 0; i < rewards.length; i++) sum += Math.abs(rewards[i]!);
+    const scale = sum / rewards.length / (1 - this.#discount);
+    return scale > 0 && Number.isFinite(scale) ? scale : 1;
+  }
+
+  /**
+   * Switches to `next`, re-expressing both networks' first layer so that their outputs are
+   * unchanged: with `x_old = x_new * (std_new / std_old) + (mean_new - mean_old) / std_old`,
+   * `W0' = diag(std_new / std_old) W0` and `b0' = b0 + ((mean_new - mean_old) / std_old) W0`.
+   */
+  #renormalize(next: Normalizer): void {
+    const old = this.#norm;
+    this.#norm = next;
+    if (!this.#fitted) return;
+    const s = this.stateDim;
+    for (const net of [this.#online, this.#target]) {
+      const weights = net.getWeights();
+      const w = weights[0]!;
+      const b = weights[1]!;
+      const width = b.length;
+      for (let j = 0; j < s; j++) {
+        const ratio = next.std[j]! / old.std[j]!;
+        const shift = (next.mean[j]! - old.mean[j]!) / old.std[j]!;
+        for (let k = 0; k < width; k++) {
+          b[k]! += shift * w[j * width + k]!;
+          w[j * width + k]! *= ratio;
+        }
+      }
+      net.setWeights(weights);
+    }
+  }
+
+  #assertLive(): void {
+    if (this.#disposed) throw new Error("This value function has been disposed");
+  }
+}

@@ -1,0 +1,279 @@
+import {
+  assert,
+  assertAlmostEquals,
+  assertEquals,
+  assertNotEquals,
+  assertRejects,
+  assertThrows,
+} from "@std/assert";
+import * as tf from "@tensorflow/tfjs";
+import { setupBackend } from "../../lib/backend.ts";
+import type { TransitionBatch } from "../../lib/buffer/types.ts";
+import { ValueFunction } from "../../lib/models/value_function.ts";
+import { Rng } from "../../lib/rng.ts";
+import { makeBatch } from "./helpers.ts";
+
+await setupBackend();
+
+type Row = Parameters<typeof makeBatch>[2][number];
+
+/** `copies` copies of each row, with `truncated` set where `truncatedRows` says. */
+function repeatRows(rows: Row[], copies: number, truncated: boolean[] = []): TransitionBatch {
+  const all: Row[] = [];
+  const flags: boolean[] = [];
+  for (let c = 0; c < copies; c++) {
+    rows.forEach((row, i) => {
+      all.push(row);
+      flags.push(truncated[i] ?? false);
+    });
+  }
+  const batch = makeBatch(1, 1, all);
+  flags.forEach((f, i) => (batch.truncated[i] = f ? 1 : 0));
+  return batch;
+}
+
+/** A chain 0 -> 1 -> ... -> 4 -> end: reward 1 on the last (terminated) step, else 0. */
+function chain(): TransitionBatch {
+  const rows: Row[] = [];
+  for (let i = 0; i < 5; i++) {
+    rows.push({ s: [i], a: [0], next: [i === 4 ? 4 : i + 1], r: i === 4 ? 1 : 0, term: i === 4 });
+  }
+  return repeatRows(rows, 40);
+}
+
+/**
+ * A two-state cycle 0 -> 1 -> 0 with reward 1 leaving 0 and 0 leaving 1. The step 1 -> 0
+ * is `terminated` or `truncated` (a time limit) as asked.
+ */
+function cycle(end: "terminated" | "truncated" | "none"): TransitionBatch {
+  const rows: Row[] = [
+    { s: [0], a: [0], next: [1], r: 1 },
+    { s: [1], a: [0], next: [0], r: 0, term: end === "terminated" },
+  ];
+  return repeatRows(rows, 32, [false, end === "truncated"]);
+}
+
+const probe = (...xs: number[]) => new Float32Array(xs);
+
+Deno.test("value function: TD(0) on a deterministic chain converges to discount^(steps to the reward)", async () => {
+  const value = new ValueFunction({
+    stateDim: 1,
+    discount: 0.9,
+    targetTau: 0.1,
+    learningRate: 3e-3,
+    rng: new Rng(0),
+  });
+  const report = await value.fit(chain(), { epochs: 150, batchSize: 50 });
+  assertEquals(report.steps, 150 * 4);
+  assertEquals(report.rows, 200);
+  assertEquals(report.terminatedRows, 40);
+  assertEquals(report.history.length, 150);
+  // mean|r| = 0.2 over the rows: scale 0.2 / (1 - 0.9) = 2
+  assertAlmostEquals(report.valueScale, 2, 1e-6);
+  const v = value.predict(probe(0, 1, 2, 3, 4), 5);
+  for (let i = 0; i < 5; i++) assertAlmostEquals(v[i]!, 0.9 ** (4 - i), 0.05, `V(${i})`);
+  assert(report.loss < report.history[0]!);
+  value.dispose();
+});
+
+Deno.test("value function: a stochastic random walk converges to its dynamic-programming value", async () => {
+  // States 1..5; each step moves left or right with probability 1/2; reaching 6 pays 1, 0 pays
+  // nothing; both end the episode. TD(0) over a fixed sample converges to the value of the
+  // sample's own (certainty-equivalent) MDP, which is near the true one.
+  const discount = 0.9;
+  const valueOf = (pRight: (s: number) => number) => {
+    const v = new Float64Array(7);
+    for (let sweep = 0; sweep < 500; sweep++) {
+      for (let s = 1; s <= 5; s++) {
+        const step = (next: number) =>
+          (next === 6 ? 1 : 0) + (next % 6 === 0 ? 0 : discount * v[next]!);
+        v[s] = (1 - pRight(s)) * step(s - 1) + pRight(s) * step(s + 1);
+      }
+    }
+    return v;
+  };
+  const rng = new Rng(3);
+  const rows: Row[] = [];
+  const visits = new Float64Array(7);
+  const rights = new Float64Array(7);
+  for (let i = 0; i < 2000; i++) {
+    const s = 1 + rng.int(5);
+    const next = s + (rng.uniform() < 0.5 ? -1 : 1);
+    visits[s]!++;
+    if (next > s) rights[s]!++;
+    rows.push({ s: [s], a: [0], next: [next], r: next === 6 ? 1 : 0, term: next % 6 === 0 });
+  }
+  const exact = valueOf(() => 0.5);
+  const sampled = valueOf((s) => rights[s]! / visits[s]!);
+  const value = new ValueFunction({
+    stateDim: 1,
+    discount,
+    targetTau: 0.1,
+    learningRate: 1e-2,
+    rng: new Rng(1),
+  });
+  // Full-batch steps: the regression targets carry no minibatch noise.
+  await value.fit(makeBatch(1, 1, rows), { epochs: 200, batchSize: 2000 });
+  const v = value.predict(probe(1, 2, 3, 4, 5), 5);
+  for (let s = 1; s <= 5; s++) {
+    assertAlmostEquals(v[s - 1]!, sampled[s]!, 0.01, `V(${s}) against the sample's MDP`);
+    assertAlmostEquals(v[s - 1]!, exact[s]!, 0.05, `V(${s}) against the true MDP`);
+  }
+  value.dispose();
+});
+
+Deno.test("value function: the discount sets the value of a cycle, and truncation keeps bootstrapping", async () => {
+  const fitCycle = async (end: "terminated" | "truncated" | "none", discount: number) => {
+    const value = new ValueFunction({ stateDim: 1, discount, targetTau: 0.2, rng: new Rng(2) });
+    await value.fit(cycle(end), { epochs: 300, batchSize: 64 });
+    const v = value.predict(probe(0, 1), 2);
+    value.dispose();
+    return v;
+  };
+  for (const discount of [0.5, 0.8]) {
+    // V0 = 1 + g V1, V1 = g V0
+    const v0 = 1 / (1 - discount * discount);
+    for (const end of ["none", "truncated"] as const) {
+      const v = await fitCycle(end, discount);
+      assertAlmostEquals(v[0]!, v0, 0.05 * v0, `${end}, discount ${discount}: V(0)`);
+      assertAlmostEquals(v[1]!, discount * v0, 0.05 * v0, `${end}, discount ${discount}: V(1)`);
+    }
+  }
+  // Terminated: the step 1 -> 0 pays 0 and ends, so V1 = 0 and V0 = 1 whatever the discount.
+  const v = await fitCycle("terminated", 0.8);
+  assertAlmostEquals(v[0]!, 1, 0.05);
+  assertAlmostEquals(v[1]!, 0, 0.05);
+});
+
+Deno.test("value function: the same seed gives identical fits; another seed does not", async () => {
+  const run = async (seed: number) => {
+    const value = new ValueFunction({ stateDim: 1, rng: new Rng(seed) });
+    const report = await value.fit(chain(), { epochs: 3, batchSize: 32 });
+    const v = value.predict(probe(0, 1, 2, 3, 4), 5);
+    value.dispose();
+    return { history: report.history, v: Array.from(v) };
+  };
+  const a = await run(7);
+  assertEquals(await run(7), a);
+  assertNotEquals((await run(8)).v, a.v);
+});
+
+Deno.test("value function: predicts zeros before the first fit, and its settings read back", () => {
+  const value = new ValueFunction({ stateDim: 3, rng: new Rng(5) });
+  assertEquals(value.isFitted, false);
+  assertEquals(Array.from(value.predict(new Float32Array(6), 2)), [0, 0]);
+  assertEquals(value.predict(new Float32Array(0), 0).length, 0);
+  assertEquals(value.settings, {
+    stateDim: 3,
+    hiddenSizes: [64, 64],
+    activation: "relu",
+    discount: 0.99,
+    learningRate: 1e-3,
+    targetTau: 0.01,
+    valueScale: null,
+    clipNorm: null,
+    seed: 5,
+  });
+  const custom = new ValueFunction({
+    stateDim: 2,
+    hiddenSizes: [16],
+    activation: "tanh",
+    discount: 0.9,
+    learningRate: 3e-4,
+    targetTau: 1,
+    valueScale: 50,
+    clipNorm: 10,
+  });
+  const s = custom.settings;
+  assertEquals(
+    [
+      s.hiddenSizes,
+      s.activation,
+      s.discount,
+      s.learningRate,
+      s.targetTau,
+      s.valueScale,
+      s.clipNorm,
+    ],
+    [[16], "tanh", 0.9, 3e-4, 1, 50, 10],
+  );
+  value.dispose();
+  custom.dispose();
+});
+
+Deno.test("value function: refitting the normaliser on new data changes no prediction by itself", async () => {
+  // A learning rate of 1e-9 makes the weights all but frozen, so what a second fit on data of
+  // a different mean and spread changes is the normaliser; the first layer compensates.
+  const value = new ValueFunction({ stateDim: 1, learningRate: 1e-9, rng: new Rng(4) });
+  await value.fit(chain(), { epochs: 1 });
+  const states = probe(-3, 0, 2.5, 7, 30);
+  const before = value.predict(states, 5);
+  const shifted = chain();
+  for (let i = 0; i < shifted.size; i++) {
+    shifted.states[i] = 10 * shifted.states[i]! + 20;
+    shifted.nextStates[i] = 10 * shifted.nextStates[i]! + 20;
+  }
+  await value.fit(shifted, { epochs: 1 });
+  assertNotEquals(value.inputNormalizer.mean[0], 2);
+  const after = value.predict(states, 5);
+  for (let i = 0; i < 5; i++) {
+    assertAlmostEquals(after[i]!, before[i]!, 1e-4 * Math.max(1, Math.abs(before[i]!)));
+  }
+  value.dispose();
+});
+
+Deno.test("value function: fit and predict leak no tensors", async () => {
+  const value = new ValueFunction({ stateDim: 1, rng: new Rng(0) });
+  await value.fit(chain(), { epochs: 1 });
+  value.predict(probe(0, 1), 2);
+  const before = tf.memory().numTensors;
+  await value.fit(chain(), { epochs: 2, batchSize: 64 });
+  value.predict(probe(0, 1, 2), 3);
+  assertEquals(tf.memory().numTensors, before);
+  value.dispose();
+  assert(tf.memory().numTensors < before);
+});
+
+Deno.test("value function: refuses bad options and inputs with messages naming them", async () => {
+  assertThrows(() => new ValueFunction({ stateDim: 0 }), RangeError, "stateDim");
+  assertThrows(() => new ValueFunction({ stateDim: 1, discount: 1 }), RangeError, "discount");
+  assertThrows(() => new ValueFunction({ stateDim: 1, targetTau: 0 }), RangeError, "targetTau");
+  assertThrows(
+    () => new ValueFunction({ stateDim: 1, hiddenSizes: [8, 0] }),
+    RangeError,
+    "hiddenSizes[1]",
+  );
+  assertThrows(
+    () => new ValueFunction({ stateDim: 1, learningRate: -1 }),
+    RangeError,
+    "learningRate",
+  );
+  assertThrows(() => new ValueFunction({ stateDim: 1, valueScale: 0 }), RangeError, "valueScale");
+  assertThrows(
+    () => new ValueFunction({ stateDim: 1, valueScale: "big" as unknown as number }),
+    TypeError,
+    "valueScale",
+  );
+  const value = new ValueFunction({ stateDim: 2 });
+  assertThrows(
+    () => value.predict(new Float32Array(3), 2),
+    TypeError,
+    "Expected states of length 4",
+  );
+  assertThrows(
+    () => value.predict([0, 0] as unknown as Float32Array, 1),
+    TypeError,
+    "Float32Array",
+  );
+  assertThrows(() => value.predict(new Float32Array([0, NaN]), 1), RangeError, "states[1]");
+  assertThrows(() => value.predict(new Float32Array(2), 1.5), RangeError, "n");
+  await assertRejects(() => value.fit(chain()), TypeError, "stateDim 2");
+  const empty = makeBatch(2, 1, []);
+  await assertRejects(() => value.fit(empty), RangeError, "at least one transition");
+  const bad = makeBatch(2, 1, [{ s: [0, 0], a: [0], next: [0, 0], r: NaN }]);
+  await assertRejects(() => value.fit(bad), RangeError, "rewards[0]");
+  const ok = makeBatch(2, 1, [{ s: [0, 0], a: [0], next: [0, 0], r: 1 }]);
+  await assertRejects(() => value.fit(ok, { epochs: 0 }), RangeError, "epochs");
+  value.dispose();
+  assertThrows(() => value.predict(new Float32Array(2), 1), Error, "disposed");
+});
