@@ -6,7 +6,7 @@
  *
  * @module
  */
-/// <reference lib="deno.worker" />
+import { parentPort } from "node:worker_threads";
 import { setupBackend } from "../backend.ts";
 import { envMetadata } from "../envs/registry.ts";
 import type { EnvRules } from "../envs/types.ts";
@@ -25,11 +25,10 @@ let rules: EnvRules | undefined;
 let backend: Promise<unknown> | undefined;
 
 function reply(message: PlanWorkerReply): void {
-  self.postMessage(message);
+  parentPort!.postMessage(message);
 }
 
-self.onmessage = async (event: MessageEvent<PlanWorkerRequest>) => {
-  const message = event.data;
+parentPort!.on("message", async (message: PlanWorkerRequest) => {
   if (message.kind === "init") {
     control = new Int32Array(message.control);
     errors = new Uint8Array(message.error);
@@ -72,4 +71,4 @@ self.onmessage = async (event: MessageEvent<PlanWorkerRequest>) => {
   Atomics.store(ctrl, base + 1, status);
   Atomics.store(ctrl, base, message.seq);
   Atomics.notify(ctrl, base);
-};
+});

@@ -12,12 +12,15 @@
  * before the split and rows do not interact, the result is the same for any worker count.
  *
  * Weights are copied by `model.save` into a temporary folder and `loadDynamicsModel` in each
- * worker ({@linkcode PlanWorkerPool.sync}, once per refit). A worker that throws, or makes no
+ * worker ({@linkcode PlanWorkerPool.sync}, once per refit). The threads are
+ * `node:worker_threads` workers, unreferenced while idle: unlike Deno's web `Worker` (which
+ * has no `unref`), a pool that is never disposed does not keep the process from exiting. A worker that throws, or makes no
  * progress for `stallTimeoutMs` (terminated, crashed), makes the planning call throw; the
  * pool is then unusable.
  *
  * @module
  */
+import { Worker } from "node:worker_threads";
 import { envMetadata } from "../envs/registry.ts";
 import type { EnvId, EnvRules } from "../envs/types.ts";
 import type { BaseDynamicsModel } from "../models/mod.ts";
@@ -151,14 +154,15 @@ export class PlanWorkerPool implements RolloutRunner {
     this.#errors = new Uint8Array(errors);
     this.#slots = [];
     for (let index = 0; index < workers; index++) {
-      const worker = new Worker(new URL("./plan_worker.ts", import.meta.url).href, {
-        type: "module",
-      });
+      const worker = new Worker(new URL("./plan_worker.ts", import.meta.url));
+      worker.unref();
       const slot: Slot = { worker, result: new SharedArrayBuffer(8), alive: true };
-      worker.onerror = (event) => {
-        event.preventDefault();
-        this.#failure ??= `Planning worker ${index} crashed: ${event.message}`;
-      };
+      worker.on("error", (error: Error) => {
+        this.#failure ??= `Planning worker ${index} crashed: ${error.message}`;
+      });
+      worker.on("exit", () => {
+        slot.alive = false;
+      });
       worker.postMessage(
         { kind: "init", control, error: errors, index } satisfies PlanWorkerRequest,
       );
@@ -255,7 +259,7 @@ export class PlanWorkerPool implements RolloutRunner {
    * next planning call must fail rather than return a wrong action).
    */
   terminateWorker(index: number): void {
-    this.#slots[index]?.worker.terminate();
+    void this.#slots[index]?.worker.terminate();
   }
 
   /** Terminates every worker and removes the weight folder. Later calls throw. */
@@ -263,7 +267,7 @@ export class PlanWorkerPool implements RolloutRunner {
     if (this.#disposed) return;
     this.#disposed = true;
     for (const slot of this.#slots) {
-      slot.worker.terminate();
+      void slot.worker.terminate();
       slot.alive = false;
     }
     if (this.#dir !== null) {
@@ -276,10 +280,11 @@ export class PlanWorkerPool implements RolloutRunner {
   }
 
   #load(slot: Slot, path: string, version: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const onMessage = (event: MessageEvent<PlanWorkerReply>) => {
-        const reply = event.data;
-        slot.worker.removeEventListener("message", onMessage);
+    // Referenced while loading, so that awaiting the reply keeps the process alive.
+    slot.worker.ref();
+    return new Promise<void>((resolve, reject) => {
+      const onMessage = (reply: PlanWorkerReply) => {
+        slot.worker.off("message", onMessage);
         if (reply.kind === "loaded" && reply.version === version) resolve();
         else {
           reject(
@@ -291,11 +296,11 @@ export class PlanWorkerPool implements RolloutRunner {
           );
         }
       };
-      slot.worker.addEventListener("message", onMessage);
+      slot.worker.on("message", onMessage);
       slot.worker.postMessage(
         { kind: "load", path, envId: this.#envId, version } satisfies PlanWorkerRequest,
       );
-    });
+    }).finally(() => slot.worker.unref());
   }
 
   /** Waits until worker `w` reports job `seq`, watching its heartbeat. */
