@@ -245,8 +245,9 @@ export class ModelBasedRLAgent {
     return evaluateModel(this.model, data, options);
   }
 
-  /** Frees the model's tensors (when the agent built the model). */
+  /** Closes the planner's workers and frees the model's tensors (when the agent built the model). */
   dispose(): void {
+    this.planner.dispose();
     if (this.#ownsModel) this.model.dispose();
   }
 }

@@ -8,7 +8,6 @@
  */
 import { setupBackend } from "../backend.ts";
 import { evaluationCannotSolve, makeEnv } from "../envs/registry.ts";
-import type { Env } from "../envs/types.ts";
 import {
   createRunFolder,
   type MetricsRow,
@@ -17,9 +16,10 @@ import {
 } from "../run_folder.ts";
 import type { EnvAction } from "../planners/mod.ts";
 import { Rng } from "../rng.ts";
-import { mean, std } from "../stats.ts";
+import { mean } from "../stats.ts";
 import { type MbrlConfig, type MbrlConfigInput, resolveMbrlConfig } from "./mbrl_config.ts";
 import { ModelBasedRLAgent, type ModelTrainReport } from "./mbrl_agent.ts";
+import { evaluatePlannerAsync } from "./policy_eval.ts";
 import { RunRecorder } from "./run_recorder.ts";
 
 /** Where and how a run is recorded and observed: everything that is not configuration. */
@@ -84,72 +84,6 @@ export interface MbrlResult {
   summary: RunSummary;
   /** The run folder. */
   runDir: string;
-}
-
-/** Result of one evaluation. */
-interface EvalOutcome {
-  returns: number[];
-  mean: number;
-  std: number;
-  stoppedEarly: boolean;
-  planMs: number;
-  planSteps: number;
-  seconds: number;
-}
-
-/**
- * Runs `episodes` evaluation episodes with the agent's planner on `env` (its own reset
- * stream), returning true env returns. With `stopWhen`, stops as soon as it says the
- * remaining episodes cannot change the outcome.
- */
-async function evaluateAgent(
-  agent: ModelBasedRLAgent,
-  env: Env,
-  options: {
-    episodes: number;
-    stopWhen?: (returns: readonly number[]) => boolean;
-    onEpisode?: (returns: readonly number[], planMs: number) => void;
-    /** Awaited between episodes; true stops the evaluation (interrupted): returns null. */
-    checkpoint?: () => Promise<boolean>;
-  },
-): Promise<EvalOutcome | null> {
-  const start = performance.now();
-  const returns: number[] = [];
-  let stoppedEarly = false;
-  agent.planner.takeStats(); // close the training window
-  for (let e = 0; e < options.episodes; e++) {
-    agent.reset();
-    let obs = env.reset().observation;
-    let ret = 0;
-    for (;;) {
-      const step = env.step(agent.act(obs));
-      ret += step.reward;
-      obs = step.observation;
-      if (step.terminated || step.truncated) break;
-    }
-    returns.push(ret);
-    options.onEpisode?.(returns, agent.planner.lastStats?.ms ?? NaN);
-    if (await options.checkpoint?.()) {
-      agent.reset();
-      agent.planner.takeStats();
-      return null;
-    }
-    if (e < options.episodes - 1 && options.stopWhen?.(returns)) {
-      stoppedEarly = true;
-      break;
-    }
-  }
-  agent.reset();
-  const plan = agent.planner.takeStats();
-  return {
-    returns,
-    mean: mean(returns),
-    std: std(returns),
-    stoppedEarly,
-    planMs: plan.msMean,
-    planSteps: plan.steps,
-    seconds: (performance.now() - start) / 1000,
-  };
 }
 
 /**
@@ -221,7 +155,10 @@ export async function trainModelBasedRL(
     },
   });
   const env = makeEnv(envId, { rng: root.stream("env") });
-  const evalEnv = makeEnv(envId, { rng: root.stream("eval-env") });
+  // One env copy per evaluation episode, stepped in lockstep; one stream seeds every
+  // evaluation's resets and per-episode planner noise.
+  const evalEnvs = Array.from({ length: evalEpisodes }, () => makeEnv(envId));
+  const evalRng = root.stream("eval");
 
   let envSteps = 0;
   let lastFit: ModelTrainReport | null = null;
@@ -261,20 +198,23 @@ export async function trainModelBasedRL(
     status("fit");
     lastFit = await agent.trainModel();
     trainSeconds += lastFit.seconds;
+    // Planning workers hold a copy of the weights: refresh it (nothing to do without workers).
+    await agent.planner.syncWeights();
   };
   /** One evaluation; returns whether it solved the env (undefined when interrupted). */
   const evaluate = async (full: boolean): Promise<boolean | undefined> => {
     status("eval", null, { evalEpisode: 0, evalEpisodes, evalMean: null });
-    const outcome = await evaluateAgent(agent, evalEnv, {
-      episodes: evalEpisodes,
+    addPlanStats(); // the evaluation discards the planner's open statistics window
+    const outcome = await evaluatePlannerAsync(agent.planner, evalEnvs, {
+      rng: evalRng,
       stopWhen: evalConfig.earlyStop && !full
-        ? (returns) => evaluationCannotSolve(envId, returns, evalEpisodes)
+        ? (finished, n) => evaluationCannotSolve(envId, finished, n)
         : undefined,
-      onEpisode: (returns, planMs) =>
-        status("eval", planMs, {
-          evalEpisode: returns.length,
+      onEpisode: (_episode, _return, finished) =>
+        status("eval", agent.planner.lastStats?.ms ?? null, {
+          evalEpisode: finished.length,
           evalEpisodes,
-          evalMean: mean(returns),
+          evalMean: mean(finished),
         }),
       checkpoint: () => recorder.checkpoint(),
     });
@@ -348,8 +288,6 @@ export async function trainModelBasedRL(
       if (sinceWarmup >= 0 && sinceWarmup % evalEvery === 0) {
         addPlanStats();
         await evaluate(false);
-        // The training episode continues after the evaluation with a cold planner.
-        agent.reset();
       }
     }
     addPlanStats();
