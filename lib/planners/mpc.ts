@@ -14,7 +14,11 @@ import { type ActionMode, makeActionAdapter } from "./action_adapter.ts";
 import type { ActionAdapter } from "./action_adapter.ts";
 import { type QuadraticShaping, resolveShaping } from "./objective.ts";
 import { CemOptimizer, MppiOptimizer, RandomShootingOptimizer } from "./optimizers.ts";
-import { type RuleSource, TrajectoryEvaluator } from "./trajectory_evaluator.ts";
+import {
+  type RuleSource,
+  type TerminalValueFunction,
+  TrajectoryEvaluator,
+} from "./trajectory_evaluator.ts";
 import type { OptimizeResult, SequenceOptimizer } from "./types.ts";
 import { PlanWorkerPool, type PlanWorkerPoolOptions } from "./plan_workers.ts";
 import {
@@ -34,7 +38,10 @@ export type EnvAction = number | Float32Array;
 
 /** Statistics of one planning step. */
 export interface PlanStats {
-  /** The optimiser's score of its chosen plan (objective units, shaping included). */
+  /**
+   * The optimiser's score of its chosen plan (objective units: shaping, terminal value and,
+   * when exploring, the bonus included).
+   */
   plannedReturn: number;
   /** Wall time of `getAction`, ms. */
   ms: number;
@@ -98,6 +105,22 @@ export interface MpcOptions {
   shaping?: QuadraticShaping | null | false;
   /** Per-step discount of the objective. @default {1} */
   discount?: number;
+  /**
+   * Add `discount^H * alive_H * V(s_H)` of `valueFunction` to each plan's score; needs a
+   * `valueFunction` (and a `discount` equal to its own, when it reports one). @default {false}
+   */
+  terminalValue?: boolean;
+  /**
+   * The learned value (e.g. `ValueFunction` of `lib/models/value_function.ts`, refitted by the
+   * agent; the planner only calls `predict`). Given exactly when `terminalValue` is true.
+   */
+  valueFunction?: TerminalValueFunction;
+  /**
+   * Weight of the ensemble's epistemic disagreement added to each imagined step in planning
+   * calls made with `{ explore: true }` (training episodes); evaluation calls never get it.
+   * Needs an ensemble model. @default {0}
+   */
+  explorationBonus?: number;
   /** Stream of all planner noise (sampling, particles). @default {new Rng(0).stream("planner")} */
   rng?: Rng;
   /**
@@ -105,6 +128,16 @@ export interface MpcOptions {
    * `dispose()`. @default {PLANNER_DEFAULTS.common.workers}
    */
   workers?: number;
+}
+
+/** Options of one planning call ({@linkcode MpcPlanner.getAction}, {@linkcode MpcPlanner.getActions}). */
+export interface PlanOptions {
+  /**
+   * Add the exploration bonus (`explorationBonus` > 0): for training episodes only. Leave it
+   * off in evaluation, so evaluated returns never come from a bonus-seeking plan.
+   * @default {false}
+   */
+  explore?: boolean;
 }
 
 /**
@@ -163,6 +196,9 @@ export abstract class MpcPlanner {
       rewardSource = "env",
       terminationSource = "env",
       shaping,
+      terminalValue = false,
+      valueFunction,
+      explorationBonus = 0,
       rng = new Rng(0).stream("planner"),
     } = options;
     if (actionSpace === undefined) {
@@ -176,6 +212,7 @@ export abstract class MpcPlanner {
       settings;
     assertPositiveInt(horizon, "horizon");
     assertPositiveInt(numSamples, "numSamples");
+    checkTerminalValue(terminalValue, valueFunction, discount);
     if (!Number.isInteger(settings.workers) || settings.workers < 0) {
       throw new RangeError(
         `Expected workers to be a non-negative integer but found ${settings.workers}`,
@@ -205,6 +242,8 @@ export abstract class MpcPlanner {
       propagation,
       discount,
       shaping: resolveShaping(shaping, { envId, stateDim: dynamicsModel.stateDim }),
+      valueFunction: terminalValue ? valueFunction : undefined,
+      explorationBonus,
       rng: evaluatorRng,
     });
     this.#makeOptimizer = (stream: Rng) =>
@@ -247,21 +286,25 @@ export abstract class MpcPlanner {
   }
 
   /** The objective as built, read back from the evaluator (shaping weights as float32). */
-  get objective(): ObjectiveSettings {
-    const { rewardSource, terminationSource, shaping } = this.#evaluator.settings;
+  get objective(): Required<ObjectiveSettings> {
+    const { rewardSource, terminationSource, shaping, terminalValue, explorationBonus } =
+      this.#evaluator.settings;
     return {
       rewardSource,
       terminationSource,
       shaping: shaping === null ? null : { weights: shaping },
+      terminalValue,
+      explorationBonus,
     };
   }
 
   /**
    * The first action of the best plan from `state` `[stateDim]`, in the env's encoding
-   * (planning slot 0: {@linkcode MpcPlanner.getActions} with one state).
+   * (planning slot 0: {@linkcode MpcPlanner.getActions} with one state). Pass
+   * `{ explore: true }` in training episodes to add the exploration bonus.
    */
-  getAction(state: Float32Array): EnvAction {
-    return this.getActions(state, 1, [0])[0]!;
+  getAction(state: Float32Array, options: PlanOptions = {}): EnvAction {
+    return this.getActions(state, 1, [0], options)[0]!;
   }
 
   /**
@@ -271,11 +314,18 @@ export abstract class MpcPlanner {
    * rollout per optimiser iteration (`n * numSamples * particles` model rows per time step).
    * Slot `k`'s action equals what `getAction` gives on a planner whose slot 0 holds slot
    * `k`'s state. Statistics count `n` planning steps taking the call's wall time together.
+   * The exploration bonus applies only with `options.explore` (training, never evaluation).
    *
    * @throws {RangeError} on mis-sized states or repeated or non-integer slots.
    * @throws {Error} when the planner is disposed or a planning worker failed.
    */
-  getActions(states: Float32Array, n: number, slots: readonly number[]): EnvAction[] {
+  getActions(
+    states: Float32Array,
+    n: number,
+    slots: readonly number[],
+    options: PlanOptions = {},
+  ): EnvAction[] {
+    const evaluateOptions = { explore: options.explore === true };
     if (this.#disposed) throw new Error("This planner has been disposed");
     const d = this.#model.stateDim;
     assertPositiveInt(n, "n");
@@ -302,12 +352,15 @@ export abstract class MpcPlanner {
     for (;;) {
       const active = nexts.flatMap((next, i) => (next.done === true ? [] : [i]));
       if (active.length === 0) break;
-      const scores = this.#evaluator.evaluateMany(active.map((i) => ({
-        state: runs[i]!.state,
-        sequences: nexts[i]!.value as Float32Array,
-        n: runs[i]!.slot.optimizer.numSamples,
-        rng: runs[i]!.slot.evaluatorRng,
-      })));
+      const scores = this.#evaluator.evaluateMany(
+        active.map((i) => ({
+          state: runs[i]!.state,
+          sequences: nexts[i]!.value as Float32Array,
+          n: runs[i]!.slot.optimizer.numSamples,
+          rng: runs[i]!.slot.evaluatorRng,
+        })),
+        evaluateOptions,
+      );
       active.forEach((i, k) => {
         nexts[i] = runs[i]!.steps.next(scores[k]!);
       });
@@ -459,6 +512,37 @@ export abstract class MpcPlanner {
   #chooseRunner(): void {
     if (this.#pool === null) return;
     this.#evaluator.useRunner(this.workersInUse > 0 ? this.#pool : null);
+  }
+}
+
+/**
+ * `terminalValue` needs a `valueFunction` and a given one needs `terminalValue`; a value
+ * function that reports its discount (`settings.discount`, as `ValueFunction` does) must
+ * share the planner's, since `V(s_H)` is weighted by `discount^H`.
+ */
+function checkTerminalValue(
+  terminalValue: boolean,
+  valueFunction: TerminalValueFunction | undefined,
+  discount: number,
+): void {
+  if (typeof terminalValue !== "boolean") {
+    throw new TypeError(`Expected terminalValue to be a boolean but found ${terminalValue}`);
+  }
+  if (terminalValue && valueFunction === undefined) {
+    throw new RangeError("Expected a valueFunction when terminalValue is true but found none");
+  }
+  if (!terminalValue && valueFunction !== undefined) {
+    throw new RangeError(
+      "Expected terminalValue: true with a valueFunction (or no valueFunction) but found false",
+    );
+  }
+  const own = (valueFunction as { settings?: { discount?: unknown } } | undefined)?.settings
+    ?.discount;
+  if (terminalValue && typeof own === "number" && own !== discount) {
+    throw new RangeError(
+      `Expected the planner's discount (${discount}) to equal the value function's (${own}): ` +
+        `the objective weights V(s_H) by discount^H`,
+    );
   }
 }
 

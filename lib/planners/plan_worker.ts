@@ -11,7 +11,7 @@ import { setupBackend } from "../backend.ts";
 import { envMetadata } from "../envs/registry.ts";
 import type { EnvRules } from "../envs/types.ts";
 import { type BaseDynamicsModel, loadDynamicsModel } from "../models/mod.ts";
-import { rolloutTotals } from "./rollout.ts";
+import { rolloutStride, rolloutTotals } from "./rollout.ts";
 import type { PlanWorkerReply, PlanWorkerRequest } from "./plan_workers.ts";
 
 const CTRL_WORDS = 4;
@@ -53,7 +53,11 @@ parentPort!.on("message", async (message: PlanWorkerRequest) => {
   let status = 0;
   try {
     if (model === undefined) throw new Error("no model loaded");
-    const out = new Float64Array(message.result, 0, message.batch.rows);
+    const out = new Float64Array(
+      message.result,
+      0,
+      message.batch.rows * rolloutStride(message.spec),
+    );
     rolloutTotals(model, rules, message.spec, message.batch, {
       lo: 0,
       hi: message.batch.rows,

@@ -25,7 +25,13 @@ import { envMetadata } from "../envs/registry.ts";
 import type { EnvId, EnvRules } from "../envs/types.ts";
 import type { BaseDynamicsModel } from "../models/mod.ts";
 import type { RolloutRunner } from "./trajectory_evaluator.ts";
-import { type RolloutBatch, type RolloutSpec, rolloutTotals, sliceBatch } from "./rollout.ts";
+import {
+  type RolloutBatch,
+  type RolloutSpec,
+  rolloutStride,
+  rolloutTotals,
+  sliceBatch,
+} from "./rollout.ts";
 
 /** Dense-layer FLOPs per thread and model call below which splitting does not pay here. */
 const MIN_FLOPS_PER_THREAD = 4e7;
@@ -225,14 +231,16 @@ export class PlanWorkerPool implements RolloutRunner {
     this.#assertUsable();
     const threads = this.#slots.length + 1;
     const R = batch.rows;
+    // Numbers per row in `out` and the result buffers (the objective, or more: rolloutStride).
+    const stride = rolloutStride(spec);
     const bounds = Array.from({ length: threads + 1 }, (_, k) => Math.round((k * R) / threads));
     const seq = ++this.#seq;
     this.#slots.forEach((slot, w) => {
       const lo = bounds[w + 1]!;
       const hi = bounds[w + 2]!;
       const part = sliceBatch(spec, batch, lo, hi);
-      if (slot.result.byteLength < (hi - lo) * 8) {
-        slot.result = new SharedArrayBuffer(Math.max(8, R * 8));
+      if (slot.result.byteLength < (hi - lo) * stride * 8) {
+        slot.result = new SharedArrayBuffer(Math.max(8, R * stride * 8));
       }
       const transfer = [part.states, part.actions, part.members, part.meanNoise, part.rewardNoise]
         .filter((a) => a !== undefined).map((a) => a!.buffer as ArrayBuffer);
@@ -244,13 +252,13 @@ export class PlanWorkerPool implements RolloutRunner {
     rolloutTotals(this.#model, this.#rules, spec, batch, {
       lo: 0,
       hi: bounds[1]!,
-      out: out.subarray(0, bounds[1]!),
+      out: out.subarray(0, bounds[1]! * stride),
     });
     this.#slots.forEach((slot, w) => {
       this.#await(w, seq);
       const lo = bounds[w + 1]!;
       const hi = bounds[w + 2]!;
-      out.set(new Float64Array(slot.result, 0, hi - lo), lo);
+      out.set(new Float64Array(slot.result, 0, (hi - lo) * stride), lo * stride);
     });
   }
 

@@ -115,7 +115,30 @@ export interface ObjectiveSettings {
    * reported return is the env's), or `null` for none. @default {null}
    */
   shaping: QuadraticShaping | null;
+  /**
+   * Add `discount^H * alive_H * V(s_H)`, a learned value of the last imagined state (the
+   * planner's `valueFunction`), to every imagined sequence's score. Optional in this type
+   * only until the MBRL presets set it (the planner's `objective` always reports it).
+   * @default {false}
+   */
+  terminalValue?: boolean;
+  /**
+   * Weight of the ensemble's epistemic disagreement added to each imagined step's reward in
+   * training episodes (calls with `explore: true`; never in evaluation); 0 = off. Needs an
+   * ensemble model. Optional in this type only until the MBRL presets set it (the planner's
+   * `objective` always reports it). @default {0}
+   */
+  explorationBonus?: number;
 }
+
+/** The objective's defaults: the env's rules, no shaping, no terminal value, no bonus. */
+export const OBJECTIVE_DEFAULTS: Readonly<Required<ObjectiveSettings>> = Object.freeze({
+  rewardSource: "env",
+  terminationSource: "env",
+  shaping: null,
+  terminalValue: false,
+  explorationBonus: 0,
+});
 
 /**
  * The default worker count: `MBRL_WORKERS` when set (a non-negative integer), else one
@@ -210,6 +233,8 @@ export const OBJECTIVE_FIELD_DOCS: Readonly<Record<keyof ObjectiveSettings, stri
     rewardSource: "imagined rewards from the env's reward function or the model",
     terminationSource: "imagined terminations from the env's rule or the model",
     shaping: "quadratic penalty weights per observation component, or null for none",
+    terminalValue: "add discount^H * V(s_H) of the learned value function to each plan's score",
+    explorationBonus: "weight of the ensemble-disagreement bonus in training episodes (0 = off)",
   });
 
 /** A planner's settings as given: any subset, with `type` choosing the variant. */

@@ -9,6 +9,8 @@
  * @module
  */
 import type { EnvRules } from "../envs/types.ts";
+import { deltaStdOf, epistemicDisagreement } from "../models/disagreement.ts";
+import type { Normalizer } from "../models/normalizer.ts";
 import type { DynamicsModel, DynamicsPrediction } from "../models/types.ts";
 import { Rng } from "../rng.ts";
 import type { RuleSource } from "./trajectory_evaluator.ts";
@@ -37,6 +39,69 @@ export interface RolloutSpec {
    * choices and Gaussian noise of {@linkcode RolloutBatch}.
    */
   call: "predict" | "sample";
+  /**
+   * Weight of the exploration bonus: every alive step also adds `bonusWeight * d_t`, the
+   * ensemble's epistemic disagreement at `(s_t, a_t)` (`epistemicDisagreement`; ensembles
+   * only). 0 or absent: off.
+   */
+  bonusWeight?: number;
+  /**
+   * Also write each row's terminal weight `discount^H * alive_H` and last imagined state `s_H`
+   * (see {@linkcode rolloutStride}), for the caller's terminal value.
+   */
+  terminal?: boolean;
+}
+
+/**
+ * Numbers {@linkcode rolloutTotals} writes per row: 1 (the objective), or with
+ * `spec.terminal` `2 + stateDim` (the objective, the terminal weight `discount^H * alive_H`,
+ * then `s_H`).
+ *
+ * @example
+ * ```ts
+ * const spec: RolloutSpec = { stateDim: 4, envDim: 1, horizon: 2, discount: 1, shaping: null,
+ *   rewardSource: "env", terminationSource: "env", call: "predict", terminal: true };
+ * rolloutStride(spec); // 6
+ * ```
+ */
+export function rolloutStride(spec: RolloutSpec): number {
+  return spec.terminal === true ? 2 + spec.stateDim : 1;
+}
+
+/**
+ * The per-dimension delta std the exploration bonus divides by, from an ensemble's target
+ * normaliser.
+ * @throws {TypeError} when `model` is not an ensemble with a target normaliser.
+ */
+function bonusScale(model: DynamicsModel): Float32Array {
+  const norm = (model as { targetNormalizer?: Normalizer }).targetNormalizer;
+  if (model.numMembers < 2 || norm === undefined) {
+    throw new TypeError(
+      `Expected an ensemble dynamics model for the exploration bonus but found one with ${model.numMembers} member(s)`,
+    );
+  }
+  return deltaStdOf({ stateDim: model.stateDim, targetNormalizer: norm });
+}
+
+/** Writes rows `[0, n)` of a block at row `offset` of `out`, in the layout of {@linkcode rolloutStride}. */
+function writeRows(
+  spec: RolloutSpec,
+  out: Float64Array,
+  offset: number,
+  total: Float64Array,
+  alive: Uint8Array,
+  weight: number,
+  finalState: (r: number, j: number) => number,
+): void {
+  const stride = rolloutStride(spec);
+  const d = spec.stateDim;
+  for (let r = 0; r < total.length; r++) {
+    const o = (offset + r) * stride;
+    out[o] = total[r]!;
+    if (stride === 1) continue;
+    out[o + 1] = alive[r] === 1 ? weight : 0;
+    for (let j = 0; j < d; j++) out[o + 2 + j] = finalState(r, j);
+  }
 }
 
 /** The rows of one rollout: start states, env actions and pre-drawn randomness, step-major. */
@@ -92,8 +157,10 @@ const EMPTY = new Float64Array(0);
 
 /**
  * Rolls rows `[lo, hi)` of `batch` out for `spec.horizon` steps and writes each row's
- * discounted objective to `out[r - lo]`: `sum_t discount^t * alive_t * (reward_t -
- * shaping(next_t))`, a row stopping after its first terminal next state (whose reward counts).
+ * discounted objective to `out[(r - lo) * stride]` (`stride` from {@linkcode rolloutStride}):
+ * `sum_t discount^t * alive_t * (reward_t + bonusWeight * d_t - shaping(next_t))`, a row
+ * stopping after its first terminal next state (whose reward counts); with `spec.terminal`,
+ * followed by `discount^H * alive_H` and `s_H`.
  * Rows are processed in blocks of at most {@linkcode ROLLOUT_BLOCK_ROWS} model rows; `onBlockStep`
  * is called after every model call (the workers' heartbeat).
  *
@@ -120,10 +187,12 @@ export function rolloutTotals(
   const { stateDim: d, envDim, horizon: H, discount, shaping } = spec;
   const { rows: R } = batch;
   const { lo, hi, out } = range;
+  const bonus = spec.bonusWeight ?? 0;
+  const deltaStd = bonus > 0 ? bonusScale(model) : undefined;
   for (let a = lo; a < hi; a += ROLLOUT_BLOCK_ROWS) {
     const b = Math.min(hi, a + ROLLOUT_BLOCK_ROWS);
     if (spec.call === "predict") {
-      rolloutDeterministic(model, rules, spec, batch, a, b, range);
+      rolloutDeterministic(model, rules, spec, batch, a, b, range, deltaStd);
       continue;
     }
     const n = b - a;
@@ -145,6 +214,10 @@ export function rolloutTotals(
         members,
       });
       range.onBlockStep?.();
+      // The disagreement needs every elite on every row: one more (deterministic) call.
+      const disagreement = deltaStd === undefined
+        ? undefined
+        : epistemicDisagreement(model.predict(states, actions), deltaStd);
       const next = pred.mean;
       const reward = spec.rewardSource === "env"
         ? rules!.reward(states, actions, next, n)
@@ -153,6 +226,7 @@ export function rolloutTotals(
       for (let r = 0; r < n; r++) {
         if (alive[r] === 0) continue;
         let value = reward[r]!;
+        if (disagreement !== undefined) value += bonus * disagreement[r]!;
         if (shaping !== null) {
           for (let j = 0; j < d; j++) {
             const w = shaping[j]!;
@@ -165,7 +239,8 @@ export function rolloutTotals(
       states = next;
       weight *= discount;
     }
-    out.set(total, a - lo);
+    const last = states;
+    writeRows(spec, out, a - lo, total, alive, weight, (r, j) => last[r * d + j]!);
   }
 }
 
@@ -188,8 +263,10 @@ function rolloutDeterministic(
   a: number,
   b: number,
   range: { lo: number; out: Float64Array; onBlockStep?: () => void },
+  deltaStd: Float32Array | undefined,
 ): void {
   const { stateDim: d, envDim, horizon: H, discount, shaping } = spec;
+  const bonus = spec.bonusWeight ?? 0;
   const R = batch.rows;
   const n = b - a;
   // Initial groups: runs of rows with the same start state (a job's rows are contiguous).
@@ -256,9 +333,11 @@ function rolloutDeterministic(
       ? rules!.reward(inStates, inActions, nextStates, count)
       : pred.reward;
     const done = terminated(spec.terminationSource, rules, pred, count);
+    const disagreement = deltaStd === undefined ? undefined : epistemicDisagreement(pred, deltaStd);
     const values = new Float64Array(count);
     for (let u = 0; u < count; u++) {
       let value = reward[u]!;
+      if (disagreement !== undefined) value += bonus * disagreement[u]!;
       if (shaping !== null) {
         for (let j = 0; j < d; j++) {
           const w = shaping[j]!;
@@ -278,7 +357,16 @@ function rolloutDeterministic(
     groupStates = nextStates;
     weight *= discount;
   }
-  range.out.set(total, a - range.lo);
+  const last = groupStates;
+  writeRows(
+    spec,
+    range.out,
+    a - range.lo,
+    total,
+    alive,
+    weight,
+    (r, j) => last[group[r]! * d + j]!,
+  );
 }
 
 /** Terminal flags `[n]` of a prediction, from the env's rule or the model's head (> 0.5). */

@@ -8,7 +8,14 @@ import { BaseDynamicsModel } from "../models/mod.ts";
 import type { DynamicsModel, Propagation } from "../models/types.ts";
 import type { Rng } from "../rng.ts";
 import type { ActionAdapter } from "./action_adapter.ts";
-import { type RolloutBatch, type RolloutSpec, rolloutTotals, terminated } from "./rollout.ts";
+import {
+  type RolloutBatch,
+  type RolloutSpec,
+  rolloutStride,
+  rolloutTotals,
+  terminated,
+} from "./rollout.ts";
+import { assertFinite } from "../validate.ts";
 import { assertInRange, assertPositiveInt } from "./validate.ts";
 
 /** Where rewards and terminations of imagined steps come from. */
@@ -26,11 +33,32 @@ export interface EvaluationJob {
   rng: Rng;
 }
 
+/**
+ * A learned value of states, the objective's terminal value (`ValueFunction` in
+ * `lib/models/value_function.ts` is one; anything with this `predict` will do).
+ */
+export interface TerminalValueFunction {
+  /** `V` of `n` states `[n * stateDim]`, `[n]`, in reward units. */
+  predict(states: Float32Array, n: number): Float32Array;
+}
+
+/** Options of {@linkcode TrajectoryEvaluator.evaluateMany}. */
+export interface EvaluateOptions {
+  /**
+   * Add the exploration bonus (`explorationBonus` times the ensemble's disagreement) to each
+   * imagined step: for training episodes, never for evaluation. @default {false}
+   */
+  explore?: boolean;
+}
+
 /** Runs prepared rollouts somewhere else (the planning workers); see `plan_workers.ts`. */
 export interface RolloutRunner {
   /** Whether this runner takes a batch of `rows` rows now (else the caller's thread runs it). */
   accepts(rows: number): boolean;
-  /** Fills `out [rows]` with each row's objective, as {@linkcode rolloutTotals} would. */
+  /**
+   * Fills `out [rows * rolloutStride(spec)]` with each row's objective (and terminal weight and
+   * state), as {@linkcode rolloutTotals} would.
+   */
   run(spec: RolloutSpec, batch: RolloutBatch, out: Float64Array): void;
 }
 
@@ -67,6 +95,17 @@ export interface TrajectoryEvaluatorOptions {
   discount?: number;
   /** Quadratic shaping weights on next observations `[stateDim]`, or null for none. @default {null} */
   shaping?: Float32Array | null;
+  /**
+   * The terminal value: each particle still alive after `H` steps adds
+   * `discount^H * V(s_H)`; none when absent. @default {undefined}
+   */
+  valueFunction?: TerminalValueFunction;
+  /**
+   * Weight of the ensemble's epistemic disagreement (`epistemicDisagreement`) added to each
+   * imagined step's reward when an evaluation asks to `explore`; 0 = off. Needs a neural
+   * ensemble (`BaseDynamicsModel` with several members). @default {0}
+   */
+  explorationBonus?: number;
   /** Stream for the model's sampling noise and member choice. */
   rng: Rng;
 }
@@ -74,9 +113,11 @@ export interface TrajectoryEvaluatorOptions {
 /**
  * Rolls `N` sequences `[N, H, A]` out from one state with `P` particles each, batched as
  * `N * P` model rows per time step, and returns each sequence's mean objective `[N]`:
- * `sum_t discount^t * alive_t * (reward_t - shaping(nextObs_t))`, where a particle stops
- * collecting once an imagined next observation is terminal (the terminating step's own reward
- * counts, as in Gymnasium).
+ * `sum_t discount^t * alive_t * (reward_t + bonus * d_t - shaping(nextObs_t))
+ * + discount^H * alive_H * V(s_H)`, where a particle stops collecting once an imagined next
+ * observation is terminal (the terminating step's own reward counts, as in Gymnasium), `d_t`
+ * is the ensemble's disagreement (only when asked to `explore`, with `explorationBonus`
+ * > 0) and `V` the optional `valueFunction`.
  *
  * @example
  * ```ts
@@ -106,11 +147,16 @@ export class TrajectoryEvaluator {
   #propagation: Propagation;
   #discount: number;
   #shaping: Float32Array | null;
+  #value: TerminalValueFunction | undefined;
+  #bonus: number;
   #rng: Rng;
   #runner: RolloutRunner | null = null;
   #modelEvaluations = 0;
 
-  /** @throws {RangeError} on a bad horizon, particle count or discount, or missing rules. */
+  /**
+   * @throws {RangeError} on a bad horizon, particle count, discount or bonus weight, missing
+   *   rules, or a bonus without an ensemble; {TypeError} on a value function without `predict`.
+   */
   constructor(options: TrajectoryEvaluatorOptions) {
     const {
       model,
@@ -123,6 +169,8 @@ export class TrajectoryEvaluator {
       propagation = "ts1",
       discount = 1,
       shaping = null,
+      valueFunction,
+      explorationBonus = 0,
       rng,
     } = options;
     assertPositiveInt(horizon, "horizon");
@@ -146,6 +194,23 @@ export class TrajectoryEvaluator {
         `Expected the model's actionDim (${model.actionDim}) to match the env's (${adapter.envDim})`,
       );
     }
+    assertFinite(explorationBonus, "explorationBonus");
+    if (explorationBonus < 0) {
+      throw new RangeError(
+        `Expected explorationBonus to be a non-negative number but found ${explorationBonus}`,
+      );
+    }
+    if (
+      explorationBonus > 0 && !(model instanceof BaseDynamicsModel && model.numMembers > 1)
+    ) {
+      throw new RangeError(
+        `Expected an ensemble dynamics model (several members) for explorationBonus ` +
+          `${explorationBonus} but found a model with ${model.numMembers} member(s)`,
+      );
+    }
+    if (valueFunction !== undefined && typeof valueFunction?.predict !== "function") {
+      throw new TypeError("Expected valueFunction to have a predict(states, n) method");
+    }
     this.horizon = horizon;
     this.particles = particles;
     this.#model = model;
@@ -156,12 +221,15 @@ export class TrajectoryEvaluator {
     this.#propagation = propagation;
     this.#discount = discount;
     this.#shaping = shaping;
+    this.#value = valueFunction;
+    this.#bonus = explorationBonus;
     this.#rng = rng;
   }
 
   /**
    * What this evaluator scores with, read from its state: propagation, discount, reward and
-   * termination sources, and the shaping weights (`null` when off).
+   * termination sources, the shaping weights (`null` when off), whether a terminal value is
+   * added and the exploration bonus weight.
    */
   get settings(): {
     propagation: Propagation;
@@ -169,6 +237,8 @@ export class TrajectoryEvaluator {
     rewardSource: RuleSource;
     terminationSource: RuleSource;
     shaping: number[] | null;
+    terminalValue: boolean;
+    explorationBonus: number;
   } {
     return {
       propagation: this.#propagation,
@@ -176,6 +246,8 @@ export class TrajectoryEvaluator {
       rewardSource: this.#rewardSource,
       terminationSource: this.#terminationSource,
       shaping: this.#shaping === null ? null : Array.from(this.#shaping),
+      terminalValue: this.#value !== undefined,
+      explorationBonus: this.#bonus,
     };
   }
 
@@ -189,8 +261,13 @@ export class TrajectoryEvaluator {
    * this evaluator's own stream. Sequences whose rollouts produce NaN score NaN (optimisers
    * treat that as worst).
    */
-  evaluate(state: Float32Array, sequences: Float32Array, n: number): Float32Array {
-    return this.evaluateMany([{ state, sequences, n, rng: this.#rng }])[0]!;
+  evaluate(
+    state: Float32Array,
+    sequences: Float32Array,
+    n: number,
+    options: EvaluateOptions = {},
+  ): Float32Array {
+    return this.evaluateMany([{ state, sequences, n, rng: this.#rng }], options)[0]!;
   }
 
   /**
@@ -202,7 +279,8 @@ export class TrajectoryEvaluator {
    *
    * @throws {RangeError} when a state or a sequence batch has the wrong length.
    */
-  evaluateMany(jobs: readonly EvaluationJob[]): Float32Array[] {
+  evaluateMany(jobs: readonly EvaluationJob[], options: EvaluateOptions = {}): Float32Array[] {
+    const bonusWeight = options.explore === true ? this.#bonus : 0;
     const model = this.#model;
     const d = model.stateDim;
     const H = this.horizon;
@@ -226,6 +304,7 @@ export class TrajectoryEvaluator {
       this.#propagation !== "expectation";
     if (stochastic && !(model instanceof BaseDynamicsModel)) {
       // A model whose use of the stream is unknown: roll each job out with its own stream.
+      // (No bonus here: it needs a BaseDynamicsModel ensemble, checked at construction.)
       return jobs.map((job) => this.#evaluateSampling(job));
     }
     // Start states and env actions of every row (job k, sequence i, particle p), step-major.
@@ -263,12 +342,16 @@ export class TrajectoryEvaluator {
       rewardSource: this.#rewardSource,
       terminationSource: this.#terminationSource,
       call: stochastic ? "sample" : "predict",
+      bonusWeight,
+      terminal: this.#value !== undefined,
     };
-    const totals = new Float64Array(R);
+    const stride = rolloutStride(spec);
+    const raw = new Float64Array(R * stride);
     const runner = this.#runner;
-    if (runner !== null && runner.accepts(R)) runner.run(spec, batch, totals);
-    else rolloutTotals(model, this.#rules, spec, batch, { lo: 0, hi: R, out: totals });
+    if (runner !== null && runner.accepts(R)) runner.run(spec, batch, raw);
+    else rolloutTotals(model, this.#rules, spec, batch, { lo: 0, hi: R, out: raw });
     this.#modelEvaluations += R * H;
+    const totals = stride === 1 ? raw : this.#withTerminalValues(raw, R, stride);
     row = 0;
     return jobs.map(({ n }) => {
       const scores = new Float32Array(n);
@@ -338,6 +421,35 @@ export class TrajectoryEvaluator {
     }
   }
 
+  /**
+   * Row objectives plus `weight * V(s_H)` from rows laid out as `rolloutStride` says: one
+   * `predict` over the rows still alive; a row whose last state is not finite scores NaN.
+   */
+  #withTerminalValues(raw: Float64Array, rows: number, stride: number): Float64Array {
+    const d = this.#model.stateDim;
+    const totals = new Float64Array(rows);
+    const live: number[] = [];
+    for (let r = 0; r < rows; r++) {
+      const o = r * stride;
+      totals[r] = raw[o]!;
+      if (raw[o + 1]! === 0) continue;
+      let finite = true;
+      for (let j = 0; j < d; j++) finite &&= Number.isFinite(raw[o + 2 + j]!);
+      if (finite) live.push(r);
+      else totals[r] = NaN;
+    }
+    if (live.length === 0) return totals;
+    const states = new Float32Array(live.length * d);
+    live.forEach((r, k) => {
+      for (let j = 0; j < d; j++) states[k * d + j] = raw[r * stride + 2 + j]!;
+    });
+    const values = this.#value!.predict(states, live.length);
+    live.forEach((r, k) => {
+      totals[r] = totals[r]! + raw[r * stride + 1]! * values[k]!;
+    });
+    return totals;
+  }
+
   /** One job rolled out with `model.sample` and the job's stream (models of unknown sampling). */
   #evaluateSampling(job: EvaluationJob): Float32Array {
     const { state, sequences, n, rng } = job;
@@ -391,10 +503,22 @@ export class TrajectoryEvaluator {
       states = next;
       weight *= this.#discount;
     }
+    let totals: Float64Array = total;
+    if (this.#value !== undefined) {
+      // The rollout kernel's terminal layout: objective, terminal weight, last state.
+      const stride = 2 + d;
+      const raw = new Float64Array(rows * stride);
+      for (let r = 0; r < rows; r++) {
+        raw[r * stride] = total[r]!;
+        raw[r * stride + 1] = alive[r] === 1 ? weight : 0;
+        for (let j = 0; j < d; j++) raw[r * stride + 2 + j] = states[r * d + j]!;
+      }
+      totals = this.#withTerminalValues(raw, rows, stride);
+    }
     const scores = new Float32Array(n);
     for (let i = 0; i < n; i++) {
       let s = 0;
-      for (let p = 0; p < P; p++) s += total[i * P + p]!;
+      for (let p = 0; p < P; p++) s += totals[i * P + p]!;
       scores[i] = s / P;
     }
     return scores;
