@@ -9,6 +9,8 @@ import {
 import * as tf from "@tensorflow/tfjs";
 import { setupBackend } from "../../lib/backend.ts";
 import type { TransitionBatch } from "../../lib/buffer/types.ts";
+import { Normalizer } from "../../lib/models/normalizer.ts";
+import { reexpressInputLayer } from "../../lib/models/reexpress_input_layer.ts";
 import { ValueFunction } from "../../lib/models/value_function.ts";
 import { Rng } from "../../lib/rng.ts";
 import { makeBatch } from "./helpers.ts";
@@ -65,6 +67,7 @@ Deno.test("value function: TD(0) on a deterministic chain converges to discount^
   });
   const report = await value.fit(chain(), { epochs: 150, batchSize: 50 });
   assertEquals(report.steps, 150 * 4);
+  assertEquals(report.epochs, 150);
   assertEquals(report.rows, 200);
   assertEquals(report.terminatedRows, 40);
   assertEquals(report.history.length, 150);
@@ -113,7 +116,7 @@ Deno.test("value function: a stochastic random walk converges to its dynamic-pro
     rng: new Rng(1),
   });
   // Full-batch steps: the regression targets carry no minibatch noise.
-  await value.fit(makeBatch(1, 1, rows), { epochs: 200, batchSize: 2000 });
+  await value.fit(makeBatch(1, 1, rows), { epochs: 200, batchSize: 2000, minSteps: 0 });
   const v = value.predict(probe(1, 2, 3, 4, 5), 5);
   for (let s = 1; s <= 5; s++) {
     assertAlmostEquals(v[s - 1]!, sampled[s]!, 0.01, `V(${s}) against the sample's MDP`);
@@ -125,7 +128,7 @@ Deno.test("value function: a stochastic random walk converges to its dynamic-pro
 Deno.test("value function: the discount sets the value of a cycle, and truncation keeps bootstrapping", async () => {
   const fitCycle = async (end: "terminated" | "truncated" | "none", discount: number) => {
     const value = new ValueFunction({ stateDim: 1, discount, targetTau: 0.2, rng: new Rng(2) });
-    await value.fit(cycle(end), { epochs: 300, batchSize: 64 });
+    await value.fit(cycle(end), { epochs: 300, batchSize: 64, minSteps: 0 });
     const v = value.predict(probe(0, 1), 2);
     value.dispose();
     return v;
@@ -148,7 +151,7 @@ Deno.test("value function: the discount sets the value of a cycle, and truncatio
 Deno.test("value function: the same seed gives identical fits; another seed does not", async () => {
   const run = async (seed: number) => {
     const value = new ValueFunction({ stateDim: 1, rng: new Rng(seed) });
-    const report = await value.fit(chain(), { epochs: 3, batchSize: 32 });
+    const report = await value.fit(chain(), { epochs: 3, batchSize: 32, minSteps: 0 });
     const v = value.predict(probe(0, 1, 2, 3, 4), 5);
     value.dispose();
     return { history: report.history, v: Array.from(v) };
@@ -169,9 +172,10 @@ Deno.test("value function: predicts zeros before the first fit, and its settings
     activation: "relu",
     discount: 0.99,
     learningRate: 1e-3,
-    targetTau: 0.01,
+    targetTau: 0.05,
     valueScale: null,
     clipNorm: null,
+    clipToData: true,
     seed: 5,
   });
   const custom = new ValueFunction({
@@ -201,33 +205,82 @@ Deno.test("value function: predicts zeros before the first fit, and its settings
   custom.dispose();
 });
 
-Deno.test("value function: refitting the normaliser on new data changes no prediction by itself", async () => {
-  // A learning rate of 1e-9 makes the weights all but frozen, so what a second fit on data of
-  // a different mean and spread changes is the normaliser; the first layer compensates.
-  const value = new ValueFunction({ stateDim: 1, learningRate: 1e-9, rng: new Rng(4) });
-  await value.fit(chain(), { epochs: 1 });
-  const states = probe(-3, 0, 2.5, 7, 30);
-  const before = value.predict(states, 5);
-  const shifted = chain();
-  for (let i = 0; i < shifted.size; i++) {
-    shifted.states[i] = 10 * shifted.states[i]! + 20;
-    shifted.nextStates[i] = 10 * shifted.nextStates[i]! + 20;
+Deno.test("reexpressInputLayer: the first layer gives the same outputs under a new normaliser", () => {
+  const rng = new Rng(4);
+  const dim = 3;
+  const width = 5;
+  const weights = rng.fillNormal(new Float32Array(dim * width));
+  const bias = rng.fillNormal(new Float32Array(width));
+  const old = new Normalizer([0.5, -2, 10], [1, 0.1, 4]);
+  const next = new Normalizer([3, 1, -7], [2, 5, 0.5]);
+  const layer = (w: Float32Array, b: Float32Array, norm: Normalizer, s: Float32Array) => {
+    const x = norm.normalize(s);
+    return Array.from({ length: width }, (_, k) => {
+      let z = b[k]!;
+      for (let j = 0; j < dim; j++) z += x[j]! * w[j * width + k]!;
+      return z;
+    });
+  };
+  const states = [Float32Array.of(0, 0, 0), Float32Array.of(4, -3, 20), Float32Array.of(-1, 8, 2)];
+  const before = states.map((s) => layer(weights, bias, old, s));
+  reexpressInputLayer(weights, bias, old, next);
+  states.forEach((s, i) => {
+    const after = layer(weights, bias, next, s);
+    after.forEach((z, k) => assertAlmostEquals(z, before[i]![k]!, 1e-3 * Math.max(1, Math.abs(z))));
+  });
+  assertThrows(
+    () => reexpressInputLayer(weights, bias, old, Normalizer.identity(2)),
+    RangeError,
+    "normalisers",
+  );
+});
+
+Deno.test("value function: holds V constant outside the range of its data (unless told not to)", async () => {
+  for (const clipToData of [true, false]) {
+    const value = new ValueFunction({ stateDim: 1, clipToData, rng: new Rng(0) });
+    await value.fit(chain(), { epochs: 20 }); // states and next states in [0, 4]
+    const v = value.predict(probe(4, 40, 0, -40), 4);
+    if (clipToData) {
+      assertEquals([v[1], v[3]], [v[0], v[2]]);
+    } else {
+      assertNotEquals(v[1], v[0]);
+      assertNotEquals(v[3], v[2]);
+    }
+    assertEquals(value.settings.clipToData, clipToData);
+    value.dispose();
   }
-  await value.fit(shifted, { epochs: 1 });
-  assertNotEquals(value.inputNormalizer.mean[0], 2);
-  const after = value.predict(states, 5);
-  for (let i = 0; i < 5; i++) {
-    assertAlmostEquals(after[i]!, before[i]!, 1e-4 * Math.max(1, Math.abs(before[i]!)));
-  }
+});
+
+Deno.test("value function: predictions stay within the bounds of any discounted return of the data", async () => {
+  // Rewards in [0, 1] at discount 0.5: every return lies in [0, 2], wherever V is asked.
+  const value = new ValueFunction({
+    stateDim: 1,
+    discount: 0.5,
+    clipToData: false,
+    rng: new Rng(3),
+  });
+  await value.fit(cycle("none"), { epochs: 50 });
+  const v = value.predict(probe(-1e4, -50, 0, 1, 50, 1e4), 6);
+  assert(v.every((x) => x >= 0 && x <= 2), `V = ${Array.from(v)}`);
+  value.dispose();
+});
+
+Deno.test("value function: small data gets at least minSteps gradient steps, in whole passes", async () => {
+  const value = new ValueFunction({ stateDim: 1, rng: new Rng(0) });
+  const report = await value.fit(chain(), { epochs: 2, batchSize: 64, minSteps: 30 });
+  assertEquals([report.epochs, report.steps, report.history.length], [8, 32, 8]); // 4 steps a pass
+  const defaults = await value.fit(chain());
+  assertEquals([defaults.epochs, defaults.steps, defaults.batchSize], [125, 500, 64]);
+  await assertRejects(() => value.fit(chain(), { minSteps: -1 }), RangeError, "minSteps");
   value.dispose();
 });
 
 Deno.test("value function: fit and predict leak no tensors", async () => {
   const value = new ValueFunction({ stateDim: 1, rng: new Rng(0) });
-  await value.fit(chain(), { epochs: 1 });
+  await value.fit(chain(), { epochs: 1, minSteps: 0 });
   value.predict(probe(0, 1), 2);
   const before = tf.memory().numTensors;
-  await value.fit(chain(), { epochs: 2, batchSize: 64 });
+  await value.fit(chain(), { epochs: 2, batchSize: 64, minSteps: 0 });
   value.predict(probe(0, 1, 2), 3);
   assertEquals(tf.memory().numTensors, before);
   value.dispose();
