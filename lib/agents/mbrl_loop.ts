@@ -86,6 +86,9 @@ export interface MbrlResult {
   runDir: string;
 }
 
+/** Episodes in an evaluation's first wave when its early stop is on (see `evaluate`). */
+const FIRST_WAVE = 2;
+
 /**
  * Trains a model-based agent with the configuration `config` resolves to (the env's preset
  * plus the fields given; see {@linkcode resolveMbrlConfig}) and writes `outDir/<runId>/`:
@@ -205,20 +208,50 @@ export async function trainModelBasedRL(
   const evaluate = async (full: boolean): Promise<boolean | undefined> => {
     status("eval", null, { evalEpisode: 0, evalEpisodes, evalMean: null });
     addPlanStats(); // the evaluation discards the planner's open statistics window
-    const outcome = await evaluatePlannerAsync(agent.planner, evalEnvs, {
-      rng: evalRng,
-      stopWhen: evalConfig.earlyStop && !full
-        ? (finished, n) => evaluationCannotSolve(envId, finished, n)
-        : undefined,
-      onEpisode: (_episode, _return, finished) =>
-        status("eval", agent.planner.lastStats?.ms ?? null, {
-          evalEpisode: finished.length,
-          evalEpisodes,
-          evalMean: mean(finished),
-        }),
-      checkpoint: () => recorder.checkpoint(),
-    });
-    if (outcome === null) return undefined;
+    // With the early stop on, a small first wave runs before the rest: a weak controller is
+    // usually refused after one or two episodes, which a single 10-episode lockstep batch
+    // would only notice once those episodes end, having planned for all ten meanwhile.
+    const earlyStop = evalConfig.earlyStop && !full;
+    const waves = earlyStop && evalEpisodes > FIRST_WAVE
+      ? [evalEnvs.slice(0, FIRST_WAVE), evalEnvs.slice(FIRST_WAVE)]
+      : [evalEnvs];
+    const returns: number[] = [];
+    let stoppedEarly = false;
+    let seconds = 0;
+    let evalMsSum = 0;
+    let evalStepsHere = 0;
+    for (const wave of waves) {
+      const before = [...returns];
+      const cannotSolve = (finished: readonly number[]) =>
+        evaluationCannotSolve(envId, [...before, ...finished], evalEpisodes);
+      const outcome = await evaluatePlannerAsync(agent.planner, wave, {
+        rng: evalRng,
+        stopWhen: earlyStop ? cannotSolve : undefined,
+        onEpisode: (_episode, _return, finished) =>
+          status("eval", agent.planner.lastStats?.ms ?? null, {
+            evalEpisode: before.length + finished.length,
+            evalEpisodes,
+            evalMean: mean([...before, ...finished]),
+          }),
+        checkpoint: () => recorder.checkpoint(),
+      });
+      if (outcome === null) return undefined;
+      returns.push(...outcome.returns);
+      seconds += outcome.seconds;
+      evalMsSum += outcome.planMs * outcome.planSteps;
+      evalStepsHere += outcome.planSteps;
+      if (outcome.stoppedEarly || (earlyStop && cannotSolve([]))) {
+        stoppedEarly = returns.length < evalEpisodes;
+        break;
+      }
+    }
+    const outcome = {
+      returns,
+      stoppedEarly,
+      seconds,
+      planSteps: evalStepsHere,
+      planMs: evalStepsHere > 0 ? evalMsSum / evalStepsHere : NaN,
+    };
     evalSeconds += outcome.seconds;
     if (outcome.planSteps > 0) {
       evalPlanMsSum += outcome.planMs * outcome.planSteps;

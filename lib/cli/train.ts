@@ -86,6 +86,7 @@ const CONFIG_FLAGS: Readonly<Record<string, ConfigFlag>> = Object.freeze({
     spec: { kind: "enum", values: ["ts1", "tsinf", "expectation"] },
   },
   discount: { path: "planner.discount", spec: { kind: "number" } },
+  workers: { path: "planner.workers", spec: { kind: "int", min: 0 } },
   elites: { path: "planner.numElite", spec: { kind: "int", min: 1 } },
   iterations: { path: "planner.numIterations", spec: { kind: "int", min: 1 } },
   alpha: { path: "planner.alpha", spec: { kind: "number" } },
