@@ -14,6 +14,8 @@ import {
   type EvaluateModelOptions,
   type ModelEvaluation,
   type TrainReport,
+  type ValueFitReport,
+  ValueFunction,
 } from "../models/mod.ts";
 import type { DynamicsModel, TrainHistoryRow } from "../models/types.ts";
 import {
@@ -25,7 +27,7 @@ import {
 } from "../planners/mod.ts";
 import { Rng } from "../rng.ts";
 import { describeValue } from "../validate.ts";
-import type { MbrlConfig } from "./mbrl_config.ts";
+import type { MbrlConfig, ValueConfig } from "./mbrl_config.ts";
 
 /** A model's architecture and optimiser as read back from the model itself. */
 export type ModelSettings = MbrlConfig["model"];
@@ -55,9 +57,9 @@ export const MODEL_TYPES: readonly DynamicsModelType[] = Object.freeze([
 ]);
 
 /** What the agent is built from: the parts of an {@linkcode MbrlConfig} it uses. */
-export type AgentConfig = Pick<MbrlConfig, "envId" | "model" | "fit" | "planner" | "objective"> & {
-  loop: Pick<MbrlConfig["loop"], "bufferCapacity">;
-};
+export type AgentConfig =
+  & Pick<MbrlConfig, "envId" | "model" | "fit" | "planner" | "objective" | "value">
+  & { loop: Pick<MbrlConfig["loop"], "bufferCapacity"> };
 
 /** Run-time inputs of {@linkcode ModelBasedRLAgent} that are not configuration. */
 export interface ModelBasedRLAgentOptions {
@@ -82,6 +84,8 @@ export interface ModelTrainReport {
   seconds: number;
   /** Transitions trained on. */
   size: number;
+  /** The terminal value's refit after the model's, or null when `objective.terminalValue` is off. */
+  value: ValueFitReport | null;
 }
 
 /**
@@ -116,6 +120,9 @@ export class ModelBasedRLAgent {
   #train: { epochs: number; batchSize: number; patience: number; validationFraction: number };
   #randomRng: Rng;
   #ownsModel: boolean;
+  /** The learned terminal value, when `objective.terminalValue` is on. */
+  readonly valueFunction: ValueFunction | null;
+  #valueFit: Pick<ValueConfig, "epochs" | "minSteps" | "batchSize">;
   #trainedOnce = false;
 
   /** @throws {RangeError|TypeError} on an invalid configuration. */
@@ -144,16 +151,33 @@ export class ModelBasedRLAgent {
     });
     this.#train = { ...fit };
     this.#randomRng = rng.stream("random-actions");
+    const { epochs, minSteps, batchSize } = config.value;
+    this.#valueFit = { epochs, minSteps, batchSize };
+    this.valueFunction = null;
     try {
+      this.valueFunction = objective.terminalValue
+        ? new ValueFunction({
+          stateDim: meta.observationDim,
+          hiddenSizes: config.value.hiddenSizes,
+          discount: planner.discount,
+          learningRate: config.value.learningRate,
+          targetTau: config.value.targetTau,
+          rng: rng.stream("value"),
+        })
+        : null;
       this.planner = makeMpcPlanner(planner, {
         dynamicsModel: this.model,
         envId: config.envId,
         rewardSource: objective.rewardSource,
         terminationSource: objective.terminationSource,
         shaping: objective.shaping,
+        terminalValue: objective.terminalValue,
+        valueFunction: this.valueFunction ?? undefined,
+        explorationBonus: objective.explorationBonus,
         rng: rng.stream("planner"),
       });
     } catch (error) {
+      this.valueFunction?.dispose();
       if (this.#ownsModel) this.model.dispose();
       throw error;
     }
@@ -163,8 +187,18 @@ export class ModelBasedRLAgent {
    * What the agent was built with, read back from its parts (model, planner, buffer,
    * trainer): the configuration issue's check that a run records exactly what it ran.
    */
-  get settings(): Omit<AgentConfig, "model"> & { model: ModelSettings | null } {
+  get settings(): Omit<AgentConfig, "model" | "value"> & {
+    model: ModelSettings | null;
+    value: ValueConfig | null;
+  } {
+    const v = this.valueFunction?.settings;
     return {
+      value: v === undefined ? null : {
+        hiddenSizes: v.hiddenSizes,
+        learningRate: v.learningRate,
+        targetTau: v.targetTau,
+        ...this.#valueFit,
+      },
       envId: this.#envId,
       loop: { bufferCapacity: this.buffer.capacity },
       model: this.#ownsModel ? modelSettings(this.model) : null,
@@ -188,14 +222,14 @@ export class ModelBasedRLAgent {
   }
 
   /** The MPC action from `state` `[stateDim]` (Discrete: an index; Box: `[actionDim]`). */
-  act(state: Float32Array): EnvAction {
+  act(state: Float32Array, options: { explore?: boolean } = {}): EnvAction {
     if (!(state instanceof Float32Array)) {
       throw new TypeError(`Expected state to be a Float32Array but found ${describeValue(state)}`);
     }
     if (!this.ready) {
       throw new TypeError("Cannot plan with an untrained model; call trainModel() first");
     }
-    return this.planner.getAction(state);
+    return this.planner.getAction(state, { explore: options.explore === true });
   }
 
   /** A uniformly random action (the warm-up policy), from the agent's own stream. */
@@ -223,6 +257,9 @@ export class ModelBasedRLAgent {
     const start = performance.now();
     const history: TrainHistoryRow[] = await this.model.train(this.buffer, this.#train);
     this.#trainedOnce = true;
+    const value = this.valueFunction === null
+      ? null
+      : await this.valueFunction.fit(this.buffer, this.#valueFit);
     const last = history.at(-1);
     return {
       epochs: history.length,
@@ -230,6 +267,7 @@ export class ModelBasedRLAgent {
       valLoss: history.reduce((best, row) => Math.min(best, row.valLoss), Infinity),
       seconds: (performance.now() - start) / 1000,
       size: this.buffer.size,
+      value,
     };
   }
 
@@ -248,6 +286,7 @@ export class ModelBasedRLAgent {
   /** Closes the planner's workers and frees the model's tensors (when the agent built the model). */
   dispose(): void {
     this.planner.dispose();
+    this.valueFunction?.dispose();
     if (this.#ownsModel) this.model.dispose();
   }
 }

@@ -60,6 +60,26 @@ export interface FitConfig {
   validationFraction: number;
 }
 
+/**
+ * The learned terminal value `V(s)` (`objective.terminalValue`): TD(0) over the agent's real
+ * transitions with a Polyak target network, refitted after every model refit; its discount is
+ * the planner's.
+ */
+export interface ValueConfig {
+  /** Hidden layer widths of V. */
+  hiddenSizes: number[];
+  /** Adam step size of V. */
+  learningRate: number;
+  /** Polyak rate of V's target network per gradient step. */
+  targetTau: number;
+  /** Passes over the buffer per refit of V. */
+  epochs: number;
+  /** Fewest gradient steps per refit of V (small buffers get more passes). */
+  minSteps: number;
+  /** Minibatch size of V. */
+  batchSize: number;
+}
+
 /** The evaluation schedule (true env returns; no data added, not counted in `envSteps`). */
 export interface EvalConfig {
   /** Evaluate every this many real steps after warm-up, and right after it. */
@@ -88,8 +108,10 @@ export interface MbrlConfig {
   fit: FitConfig;
   /** The MPC planner: a union discriminated on `type` with exactly that optimiser's options. */
   planner: PlannerSettings;
-  /** What the planner scores: reward and termination sources, shaping. */
+  /** What the planner scores: reward and termination sources, shaping, value, bonus. */
   objective: ObjectiveSettings;
+  /** The learned terminal value (used when `objective.terminalValue`). */
+  value: ValueConfig;
   /** The evaluation schedule. */
   eval: EvalConfig;
 }
@@ -113,6 +135,8 @@ export interface MbrlConfigInput {
   planner?: PlannerSettingsInput;
   /** Overrides of the objective. */
   objective?: Partial<ObjectiveSettings>;
+  /** Overrides of the terminal value's learner. */
+  value?: Partial<ValueConfig>;
   /** Overrides of the evaluation schedule. */
   eval?: Partial<EvalConfig>;
 }
@@ -126,6 +150,7 @@ export const MBRL_FIELD_DOCS: Readonly<{
   fit: Readonly<Record<keyof FitConfig, string>>;
   planner: typeof PLANNER_FIELD_DOCS;
   objective: typeof OBJECTIVE_FIELD_DOCS;
+  value: Readonly<Record<keyof ValueConfig, string>>;
   eval: Readonly<Record<keyof EvalConfig, string>>;
 }> = Object.freeze({
   envId: "environment id",
@@ -152,6 +177,14 @@ export const MBRL_FIELD_DOCS: Readonly<{
   }),
   planner: PLANNER_FIELD_DOCS,
   objective: OBJECTIVE_FIELD_DOCS,
+  value: Object.freeze({
+    hiddenSizes: "terminal value V: hidden layer widths",
+    learningRate: "terminal value V: Adam step size",
+    targetTau: "terminal value V: Polyak rate of its target network",
+    epochs: "terminal value V: passes over the buffer per refit",
+    minSteps: "terminal value V: fewest gradient steps per refit",
+    batchSize: "terminal value V: minibatch size",
+  }),
   eval: Object.freeze({
     every: "evaluate every N real steps after warm-up",
     episodes: "episodes per evaluation",
@@ -190,6 +223,16 @@ const SHARED = {
     shaping: null,
     terminalValue: false,
     explorationBonus: 0,
+  },
+  // The ValueFunction's own defaults (lib/models/value_function.ts: measured on a CartPole
+  // probe); used only when objective.terminalValue is on.
+  value: {
+    hiddenSizes: [64, 64],
+    learningRate: 1e-3,
+    targetTau: 0.05,
+    epochs: 20,
+    minSteps: 500,
+    batchSize: 64,
   },
   eval: { every: 100, episodes: 10, earlyStop: true },
 } as const;
@@ -256,7 +299,7 @@ const PRESET_INPUTS: Readonly<Record<EnvId, MbrlConfigInput>> = {
   },
 };
 
-const GROUPS = ["loop", "model", "fit", "planner", "objective", "eval"] as const;
+const GROUPS = ["loop", "model", "fit", "planner", "objective", "value", "eval"] as const;
 
 function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
@@ -356,6 +399,43 @@ function validate(config: MbrlConfig): void {
       );
     }
   }
+  assertBoolean(objective.terminalValue, "objective.terminalValue");
+  if (!Number.isFinite(objective.explorationBonus) || objective.explorationBonus < 0) {
+    throw new RangeError(
+      `Expected objective.explorationBonus to be a non-negative number but found ` +
+        `${objective.explorationBonus}`,
+    );
+  }
+  if (objective.explorationBonus > 0 && model.type !== "ensemble") {
+    throw new RangeError(
+      `Expected model.type "ensemble" with objective.explorationBonus > 0 (the bonus is the ` +
+        `members' disagreement) but found "${model.type}"`,
+    );
+  }
+  if (objective.terminalValue && !(planner.discount < 1)) {
+    throw new RangeError(
+      `Expected planner.discount below 1 with objective.terminalValue (V is a discounted ` +
+        `value) but found ${planner.discount}`,
+    );
+  }
+  const { value } = config;
+  if (!Array.isArray(value.hiddenSizes) || value.hiddenSizes.length === 0) {
+    throw new RangeError(
+      `Expected value.hiddenSizes to be a non-empty list of widths but found ${value.hiddenSizes}`,
+    );
+  }
+  value.hiddenSizes.forEach((w, i) => assertPositiveInt(w, `value.hiddenSizes[${i}]`));
+  for (const key of ["epochs", "minSteps", "batchSize"] as const) {
+    assertPositiveInt(value[key], `value.${key}`);
+  }
+  if (!(value.learningRate > 0 && Number.isFinite(value.learningRate))) {
+    throw new RangeError(
+      `Expected value.learningRate to be a positive number but found ${value.learningRate}`,
+    );
+  }
+  if (!(value.targetTau > 0 && value.targetTau <= 1)) {
+    throw new RangeError(`Expected value.targetTau to be in (0, 1] but found ${value.targetTau}`);
+  }
   const shaping = objective.shaping;
   if (shaping !== null) {
     if (
@@ -439,6 +519,11 @@ function merge(base: MbrlConfig, input: MbrlConfigInput): MbrlConfig {
       base: base.planner,
     }),
     objective: { ...base.objective, ...input.objective },
+    value: {
+      ...base.value,
+      ...input.value,
+      hiddenSizes: [...(input.value?.hiddenSizes ?? base.value.hiddenSizes)],
+    },
     eval: { ...base.eval, ...input.eval },
   };
   const shaping = config.objective.shaping;
@@ -465,6 +550,7 @@ function presetOf(envId: EnvId): MbrlConfig {
         categories: meta.actionSpace.kind === "discrete" ? meta.actionSpace.n : undefined,
       }),
       objective: { ...SHARED.objective },
+      value: { ...SHARED.value, hiddenSizes: [...SHARED.value.hiddenSizes] },
       eval: { ...SHARED.eval },
     };
     preset = deepFreeze(merge(root, PRESET_INPUTS[envId]));

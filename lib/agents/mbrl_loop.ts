@@ -276,7 +276,8 @@ export async function trainModelBasedRL(
     while (envSteps < maxSteps) {
       if (await recorder.checkpoint()) break;
       const planning = envSteps >= warmupSteps && agent.ready;
-      const action: EnvAction = planning ? agent.act(obs) : agent.randomAction();
+      // Training steps explore (the objective's bonus, when on); evaluations never do.
+      const action: EnvAction = planning ? agent.act(obs, { explore: true }) : agent.randomAction();
       const step = env.step(action);
       agent.observe({
         state: obs,
@@ -304,6 +305,7 @@ export async function trainModelBasedRL(
           policy: plan.steps > 0 ? "mpc" : "random",
           modelLoss: fitNow?.trainLoss ?? null,
           modelValLoss: fitNow?.valLoss ?? null,
+          valueLoss: fitNow?.value?.loss ?? null,
           planMsMean: plan.steps > 0 ? plan.msMean : null,
           plannedReturnMean: plan.steps > 0 ? plan.plannedReturnMean : null,
           modelEvaluations: plan.modelEvaluations,

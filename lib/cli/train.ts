@@ -114,6 +114,12 @@ const CONFIG_FLAGS: Readonly<Record<string, ConfigFlag>> = Object.freeze({
     map: (v) => (v ? null : undefined),
     help: "switch the planning objective's shaping term off",
   },
+  "terminal-value": { path: "objective.terminalValue", spec: { kind: "bool" } },
+  "exploration-bonus": { path: "objective.explorationBonus", spec: { kind: "number" } },
+  "value-hidden": { path: "value.hiddenSizes", spec: { kind: "intList" } },
+  "value-lr": { path: "value.learningRate", spec: { kind: "number", positive: true } },
+  "value-tau": { path: "value.targetTau", spec: { kind: "number", positive: true } },
+  "value-epochs": { path: "value.epochs", spec: { kind: "int", min: 1 } },
   "eval-every": { path: "eval.every", spec: { kind: "int", min: 1 } },
   "eval-episodes": { path: "eval.episodes", spec: { kind: "int", min: 1 } },
   "no-early-stop": {

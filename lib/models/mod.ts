@@ -22,3 +22,5 @@ export * from "./ensemble_model.ts";
 export * from "./linear_dynamics_model.ts";
 export * from "./factory.ts";
 export * from "./evaluate_model.ts";
+export * from "./value_function.ts";
+export * from "./disagreement.ts";

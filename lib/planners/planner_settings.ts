@@ -117,18 +117,15 @@ export interface ObjectiveSettings {
   shaping: QuadraticShaping | null;
   /**
    * Add `discount^H * alive_H * V(s_H)`, a learned value of the last imagined state (the
-   * planner's `valueFunction`), to every imagined sequence's score. Optional in this type
-   * only until the MBRL presets set it (the planner's `objective` always reports it).
-   * @default {false}
+   * planner's `valueFunction`), to every imagined sequence's score. @default {false}
    */
-  terminalValue?: boolean;
+  terminalValue: boolean;
   /**
    * Weight of the ensemble's epistemic disagreement added to each imagined step's reward in
    * training episodes (calls with `explore: true`; never in evaluation); 0 = off. Needs an
-   * ensemble model. Optional in this type only until the MBRL presets set it (the planner's
-   * `objective` always reports it). @default {0}
+   * ensemble model. @default {0}
    */
-  explorationBonus?: number;
+  explorationBonus: number;
 }
 
 /** The objective's defaults: the env's rules, no shaping, no terminal value, no bonus. */

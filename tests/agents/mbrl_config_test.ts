@@ -66,6 +66,13 @@ Deno.test("bad configurations are refused naming the field, what is allowed and 
     [{ envId: "Pendulum-v1", planner: { actionMode: "discrete" } }, RangeError, /Box action/],
     [{ eval: { every: 0 } }, RangeError, /eval.every to be a positive integer but found 0/],
     [{ fit: { validationFraction: 1 } }, RangeError, /validationFraction/],
+    [{ objective: { terminalValue: true } }, RangeError, /discount below 1 with objective/],
+    [
+      { objective: { explorationBonus: 1 } },
+      RangeError,
+      /"ensemble" with objective.explorationBonus/,
+    ],
+    [{ value: { targetTau: 0 } }, RangeError, /value.targetTau to be in \(0, 1\]/],
   ];
   for (const [input, type, message] of cases) {
     const error = assertThrows(() => resolveMbrlConfig(input), type);
@@ -91,7 +98,8 @@ Deno.test("config.json is what the agent and planner were built with, read back 
       noiseBeta: 0.7,
       discount: 0.95,
     },
-    objective: { shaping: { weights: [0.1, 0, 0.01] } },
+    objective: { shaping: { weights: [0.1, 0, 0.01] }, terminalValue: true, explorationBonus: 0.5 },
+    value: { hiddenSizes: [8], learningRate: 2e-3, targetTau: 0.1, epochs: 2, minSteps: 10 },
     eval: { every: 20, episodes: 1, earlyStop: false },
   };
   const { agent, config, runDir } = await trainModelBasedRL(input, { outDir, runId: "x" });
@@ -112,8 +120,15 @@ Deno.test("config.json is what the agent and planner were built with, read back 
     const weights = built.objective.shaping?.weights ?? [];
     assertEquals(weights.length, 3);
     weights.forEach((w, i) => assertAlmostEquals(w, config.objective.shaping!.weights[i]!, 1e-7));
+    assertEquals(built.objective.terminalValue, config.objective.terminalValue);
+    assertEquals(built.objective.explorationBonus, config.objective.explorationBonus);
     assert(built.model !== null, "the model reports its settings");
     assertEquals(built.model, config.model);
+    assert(built.value !== null, "the terminal value reports its settings");
+    assertEquals(built.value.hiddenSizes, config.value.hiddenSizes);
+    assertEquals(built.value.targetTau, config.value.targetTau);
+    assertAlmostEquals(built.value.learningRate, config.value.learningRate, 1e-12);
+    assertEquals(built.value.epochs, config.value.epochs);
   } finally {
     agent.dispose();
   }
