@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { envMetadata, isEnvId } from "../envs/registry.ts";
+import { envMetadata } from "../envs/registry.ts";
 import type { EnvId, EnvRules, Space } from "../envs/types.ts";
 import { BaseDynamicsModel } from "../models/mod.ts";
 import type { DynamicsModel, Propagation } from "../models/types.ts";
@@ -31,7 +31,7 @@ import {
   type PlannerType,
   resolvePlannerSettings,
 } from "./planner_settings.ts";
-import { assertPositiveInt } from "./validate.ts";
+import { assertPositiveInt, describeValue } from "../validate.ts";
 
 /** An env action: a Discrete index, or a Box action `[actionDim]`. */
 export type EnvAction = number | Float32Array;
@@ -187,7 +187,8 @@ export abstract class MpcPlanner {
       settings: PlannerSettings,
     ) => SequenceOptimizer,
   ) {
-    const meta = isEnvId(options.envId) ? envMetadata(options.envId) : undefined;
+    // A given envId must be a known one: a misspelt id gets the registry's message.
+    const meta = options.envId === undefined ? undefined : envMetadata(options.envId as EnvId);
     const {
       dynamicsModel,
       actionSpace = meta?.actionSpace,
@@ -329,6 +330,9 @@ export abstract class MpcPlanner {
     if (this.#disposed) throw new Error("This planner has been disposed");
     const d = this.#model.stateDim;
     assertPositiveInt(n, "n");
+    if (!(states instanceof Float32Array)) {
+      throw new TypeError(`Expected state to be a Float32Array but found ${describeValue(states)}`);
+    }
     if (states.length !== n * d) {
       throw new RangeError(
         `Expected states to have ${n * d} entries (${n} x ${d}) but found ${states.length}`,

@@ -451,10 +451,6 @@ Deno.test("planner.getAction: non-finite or mis-sized states are refused naming 
 
 Deno.test({
   name: "planner.getAction: states of the wrong type are refused naming the state",
-  // Missing (engineer S, lib/planners/mpc.ts): getAction/getActions do not check that the
-  // state is a Float32Array; a plain array or a string crashes with "states.subarray is not
-  // a function", undefined with "Cannot read properties of undefined (reading 'length')".
-  ignore: true,
   fn: async () => {
     const planner = await cartPolePlanner();
     fc.assert(
@@ -554,11 +550,6 @@ Deno.test({
 
 Deno.test({
   name: "planner options: a misspelt envId is refused naming envId and the supported ids",
-  // Missing (engineer S, lib/planners/mpc.ts): the constructor tests `isEnvId(options.envId)`
-  // and falls back, so "CartPol-v1" gives "Expected actionSpace or a known envId but found
-  // neither"; calling `envMetadata(options.envId)` (or `assertEnvId`) whenever an envId is
-  // given would give the registry's message.
-  ignore: true,
   fn: async () => {
     const { RandomShootingMPC } = await import("../../lib/planners/mod.ts");
     const dynamicsModel = await cartPoleLinearModel();
