@@ -22,3 +22,4 @@ export {
   type PrioritizedReplayBufferOptions,
 } from "./prioritized_replay_buffer.ts";
 export { SumTree } from "./sum_tree.ts";
+export * from "./validation_split.ts";

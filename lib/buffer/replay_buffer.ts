@@ -24,6 +24,7 @@ import {
 } from "./serialization.ts";
 import type { ReplayBufferJson } from "./serialization.ts";
 import type { BufferActionSpace, SampledBatch, SequenceBatch, TransitionBatch } from "./types.ts";
+import { validationCount } from "./validation_split.ts";
 
 export type { ReplayBufferJson } from "./serialization.ts";
 
@@ -475,8 +476,9 @@ export class ReplayBuffer {
 
   /**
    * A random partition of the stored transitions into train and validation batches, each in
-   * chronological order. The validation part has `round(size * validationFraction)` rows,
-   * but at least one when the fraction is positive and `size >= 2`, and never all of them.
+   * chronological order. The validation part has {@linkcode validationCount} rows (the
+   * workbook's one split rule: `floor(size * validationFraction)`, at least one when the
+   * fraction is positive and `size >= 2`, never all of them).
    *
    * @param validationFraction in `[0, 1)`.
    * @param rng the stream to draw the partition from. @default {the buffer's stream}
@@ -487,17 +489,15 @@ export class ReplayBuffer {
       throw new TypeError(`Expected rng to be an Rng but found ${describeValue(rng)}`);
     }
     const n = this.#size;
-    let validationCount = Math.round(n * validationFraction);
-    if (validationFraction > 0 && n >= 2) validationCount = Math.max(1, validationCount);
-    validationCount = Math.min(validationCount, Math.max(0, n - 1));
+    const heldOut = validationCount(n, validationFraction);
     const order = new Int32Array(n);
     for (let i = 0; i < n; i++) order[i] = i;
     rng.shuffle(order);
     const isValidation = new Uint8Array(n);
-    for (let i = 0; i < validationCount; i++) isValidation[order[i]!] = 1;
+    for (let i = 0; i < heldOut; i++) isValidation[order[i]!] = 1;
     const oldest = this.#oldestSlot();
-    const trainSlots = new Int32Array(n - validationCount);
-    const validationSlots = new Int32Array(validationCount);
+    const trainSlots = new Int32Array(n - heldOut);
+    const validationSlots = new Int32Array(heldOut);
     let t = 0;
     let v = 0;
     for (let i = 0; i < n; i++) {
@@ -506,7 +506,7 @@ export class ReplayBuffer {
       else trainSlots[t++] = slot;
     }
     const train = allocateBatch(trainSlots.length, this.#stateDim, this.#actionDim);
-    const validation = allocateBatch(validationCount, this.#stateDim, this.#actionDim);
+    const validation = allocateBatch(heldOut, this.#stateDim, this.#actionDim);
     this.#copyRows(trainSlots, train, 0);
     this.#copyRows(validationSlots, validation, 0);
     return { train, validation };
