@@ -243,57 +243,45 @@ const SHARED = {
  * Issue 11 re-tunes the non-CartPole presets; these are the settings the measured figures in
  * the README and `../shared/FACTS.md` were taken with.
  */
+const RS_500_H15 = Object.freeze(
+  {
+    type: "random_shooting",
+    horizon: 15,
+    numSamples: 500,
+    workers: 0,
+  } as const,
+);
+
 const PRESET_INPUTS: Readonly<Record<EnvId, MbrlConfigInput>> = {
-  // Every preset plans with a [64,64] model, whose batches (even a 10-episode lockstep step)
-  // are below the planning workers' split threshold: workers would only add a weight sync
-  // per refit (measured: notebook 05's 40-refit run 69 s with a worker, 63 s without).
   "CartPole-v1": {
     // H15 x 500 discrete sequences: 200 matched 500 and H10/H25 solved later in the
     // prototype (FACTS.md); action indices directly, since CartPole's two pushes are the space.
-    planner: {
-      type: "random_shooting",
-      horizon: 15,
-      numSamples: 500,
-      actionMode: "discrete",
-      workers: 0,
-    },
+    planner: { ...RS_500_H15, actionMode: "discrete" },
     // A 15-step planner cannot see a slow lean: penalise theta^2 (weight 0.05) in the planner
     // only (a penalty on x as well made even the true-dynamics planner drop the pole).
     objective: { shaping: { weights: [0, 0, 0.05, 0] } },
   },
   "Pendulum-v1": {
     loop: { maxSteps: 1000 },
-    planner: { type: "random_shooting", horizon: 15, numSamples: 500, workers: 0 },
+    planner: RS_500_H15,
     // Episodes are 200 steps: evaluating every 200 keeps evaluations to one per episode.
     eval: { every: 200 },
   },
   "MountainCar-v0": {
     loop: { maxSteps: 20_000 },
-    planner: {
-      type: "random_shooting",
-      horizon: 15,
-      numSamples: 500,
-      actionMode: "discrete",
-      workers: 0,
-    },
+    planner: { ...RS_500_H15, actionMode: "discrete" },
     // 200-step episodes, 20,000-step budget: an evaluation every 1,000 steps is 20 in all.
     eval: { every: 1000 },
   },
   "MountainCarContinuous-v0": {
     loop: { maxSteps: 10_000 },
-    planner: { type: "random_shooting", horizon: 15, numSamples: 500, workers: 0 },
+    planner: RS_500_H15,
     // 999-step episodes: every 1,000 steps is about one evaluation per training episode.
     eval: { every: 1000 },
   },
   "Acrobot-v1": {
     loop: { maxSteps: 5000 },
-    planner: {
-      type: "random_shooting",
-      horizon: 15,
-      numSamples: 500,
-      actionMode: "discrete",
-      workers: 0,
-    },
+    planner: { ...RS_500_H15, actionMode: "discrete" },
     // 500-step episodes, 5,000-step budget: ten evaluations.
     eval: { every: 500 },
   },

@@ -14,38 +14,19 @@
  *
  * @module
  */
+import type { MbrlStatus } from "../agents/mbrl_loop.ts";
 import type { EpisodeRow, EvalRow, FinishStatus, MetricsRow } from "../run_folder.ts";
 
 /** What the training loop is doing. */
-export type ProgressPhase = "warmup" | "train" | "fit" | "eval";
+export type ProgressPhase = MbrlStatus["phase"];
 
 /**
- * A snapshot of a training loop for progress displays (the MBRL loop's `onStatus`).
- * The evaluation fields are set only while `phase` is `"eval"`.
+ * A snapshot of a training loop for progress displays: the MBRL loop's `onStatus` status
+ * ({@linkcode MbrlStatus}, declared once there), with `lastEvalMean` optional because the
+ * reporter also fills it in from evaluation rows. The evaluation fields are set only while
+ * `phase` is `"eval"`.
  */
-export interface ProgressStatus {
-  phase: ProgressPhase;
-  /** Real env steps so far (evaluation excluded). */
-  envSteps: number;
-  /** The step budget. */
-  maxSteps: number;
-  /** 0-based index of the current training episode (= training episodes finished). */
-  episode: number;
-  /** The last finished training episode's return, or null. */
-  lastReturn: number | null;
-  /** The model's latest validation loss, or null before the first fit. */
-  modelLoss: number | null;
-  /** Milliseconds of the latest planning step, or null. */
-  planMs: number | null;
-  /** Evaluation episodes finished in the current evaluation. */
-  evalEpisode?: number;
-  /** Episodes the current evaluation runs (at most). */
-  evalEpisodes?: number;
-  /** Running mean return of the finished evaluation episodes, or null before the first. */
-  evalMean?: number | null;
-  /** The mean of the last completed evaluation, or null (the reporter fills it in from rows). */
-  lastEvalMean?: number | null;
-}
+export type ProgressStatus = Omit<MbrlStatus, "lastEvalMean"> & { lastEvalMean?: number | null };
 
 /** What the result line needs: a subset of `summary.json`. */
 export interface ProgressResult {
