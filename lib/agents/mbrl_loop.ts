@@ -240,7 +240,11 @@ export async function trainModelBasedRL(
       seconds += outcome.seconds;
       evalMsSum += outcome.planMs * outcome.planSteps;
       evalStepsHere += outcome.planSteps;
-      if (outcome.stoppedEarly || (earlyStop && cannotSolve([]))) {
+      // Within a wave the evaluator stops by itself; between waves the check is here.
+      if (
+        outcome.stoppedEarly ||
+        (earlyStop && evaluationCannotSolve(envId, returns, evalEpisodes))
+      ) {
         stoppedEarly = returns.length < evalEpisodes;
         break;
       }
