@@ -223,19 +223,10 @@ export function rolloutTotals(
         ? rules!.reward(states, actions, next, n)
         : pred.reward;
       const done = terminated(spec.terminationSource, rules, pred, n);
-      for (let r = 0; r < n; r++) {
-        if (alive[r] === 0) continue;
-        let value = reward[r]!;
-        if (disagreement !== undefined) value += bonus * disagreement[r]!;
-        if (shaping !== null) {
-          for (let j = 0; j < d; j++) {
-            const w = shaping[j]!;
-            if (w !== 0) value -= w * next[r * d + j]! ** 2;
-          }
-        }
-        total[r] = total[r]! + weight * value;
-        if (done[r] === 1) alive[r] = 0;
-      }
+      accumulateStep(total, alive, { reward, next, done, weight, shaping, d, n }, {
+        disagreement,
+        bonus,
+      });
       states = next;
       weight *= discount;
     }
@@ -367,6 +358,53 @@ function rolloutDeterministic(
     weight,
     (r, j) => last[group[r]! * d + j]!,
   );
+}
+
+/**
+ * Adds one imagined step to each live row's objective: `weight * (reward + bonus *
+ * disagreement - shaping(next))`, then marks the rows that terminated. The one per-step
+ * accumulation of the rollout kernel and of the evaluator's row-by-row path.
+ *
+ * @example
+ * ```ts
+ * const total = new Float64Array(2);
+ * const alive = Uint8Array.of(1, 1);
+ * accumulateStep(total, alive, {
+ *   reward: Float32Array.of(1, 1), next: new Float32Array(8), done: Uint8Array.of(0, 1),
+ *   weight: 1, shaping: null, d: 4, n: 2,
+ * });
+ * // total: [1, 1]; alive: [1, 0]
+ * ```
+ */
+export function accumulateStep(
+  total: Float64Array,
+  alive: Uint8Array,
+  step: {
+    reward: ArrayLike<number>;
+    next: ArrayLike<number>;
+    done: ArrayLike<number>;
+    weight: number;
+    shaping: ArrayLike<number> | null;
+    d: number;
+    n: number;
+  },
+  exploration: { disagreement?: ArrayLike<number>; bonus?: number } = {},
+): void {
+  const { reward, next, done, weight, shaping, d, n } = step;
+  const { disagreement, bonus = 0 } = exploration;
+  for (let r = 0; r < n; r++) {
+    if (alive[r] === 0) continue;
+    let value = reward[r]!;
+    if (disagreement !== undefined) value += bonus * disagreement[r]!;
+    if (shaping !== null) {
+      for (let j = 0; j < d; j++) {
+        const w = shaping[j]!;
+        if (w !== 0) value -= w * next[r * d + j]! ** 2;
+      }
+    }
+    total[r] = total[r]! + weight * value;
+    if (done[r] === 1) alive[r] = 0;
+  }
 }
 
 /** Terminal flags `[n]` of a prediction, from the env's rule or the model's head (> 0.5). */

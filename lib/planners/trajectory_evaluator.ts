@@ -9,6 +9,7 @@ import type { DynamicsModel, Propagation } from "../models/types.ts";
 import type { Rng } from "../rng.ts";
 import type { ActionAdapter } from "./action_adapter.ts";
 import {
+  accumulateStep,
   type RolloutBatch,
   type RolloutSpec,
   rolloutStride,
@@ -487,19 +488,15 @@ export class TrajectoryEvaluator {
         ? this.#rules!.reward(states, actions, next, rows)
         : pred.reward;
       const done = terminated(this.#terminationSource, this.#rules, pred, rows);
-      const shaping = this.#shaping;
-      for (let r = 0; r < rows; r++) {
-        if (alive[r] === 0) continue;
-        let value = reward[r]!;
-        if (shaping !== null) {
-          for (let j = 0; j < d; j++) {
-            const w = shaping[j]!;
-            if (w !== 0) value -= w * next[r * d + j]! ** 2;
-          }
-        }
-        total[r] = total[r]! + weight * value;
-        if (done[r] === 1) alive[r] = 0;
-      }
+      accumulateStep(total, alive, {
+        reward,
+        next,
+        done,
+        weight,
+        shaping: this.#shaping,
+        d,
+        n: rows,
+      });
       states = next;
       weight *= this.#discount;
     }
