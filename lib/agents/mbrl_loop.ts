@@ -19,7 +19,7 @@ import { Rng } from "../rng.ts";
 import { mean } from "../stats.ts";
 import { type MbrlConfig, type MbrlConfigInput, resolveMbrlConfig } from "./mbrl_config.ts";
 import { ModelBasedRLAgent, type ModelTrainReport } from "./mbrl_agent.ts";
-import { evaluatePlannerAsync } from "./policy_eval.ts";
+import { evaluatePlannerInWaves } from "./policy_eval.ts";
 import { RunRecorder } from "./run_recorder.ts";
 
 /** Where and how a run is recorded and observed: everything that is not configuration. */
@@ -212,50 +212,21 @@ export async function trainModelBasedRL(
     // usually refused after one or two episodes, which a single 10-episode lockstep batch
     // would only notice once those episodes end, having planned for all ten meanwhile.
     const earlyStop = evalConfig.earlyStop && !full;
-    const waves = earlyStop && evalEpisodes > FIRST_WAVE
-      ? [evalEnvs.slice(0, FIRST_WAVE), evalEnvs.slice(FIRST_WAVE)]
-      : [evalEnvs];
-    const returns: number[] = [];
-    let stoppedEarly = false;
-    let seconds = 0;
-    let evalMsSum = 0;
-    let evalStepsHere = 0;
-    for (const wave of waves) {
-      const before = [...returns];
-      const cannotSolve = (finished: readonly number[]) =>
-        evaluationCannotSolve(envId, [...before, ...finished], evalEpisodes);
-      const outcome = await evaluatePlannerAsync(agent.planner, wave, {
-        rng: evalRng,
-        stopWhen: earlyStop ? cannotSolve : undefined,
-        onEpisode: (_episode, _return, finished) =>
-          status("eval", agent.planner.lastStats?.ms ?? null, {
-            evalEpisode: before.length + finished.length,
-            evalEpisodes,
-            evalMean: mean([...before, ...finished]),
-          }),
-        checkpoint: () => recorder.checkpoint(),
-      });
-      if (outcome === null) return undefined;
-      returns.push(...outcome.returns);
-      seconds += outcome.seconds;
-      evalMsSum += outcome.planMs * outcome.planSteps;
-      evalStepsHere += outcome.planSteps;
-      // Within a wave the evaluator stops by itself; between waves the check is here.
-      if (
-        outcome.stoppedEarly ||
-        (earlyStop && evaluationCannotSolve(envId, returns, evalEpisodes))
-      ) {
-        stoppedEarly = returns.length < evalEpisodes;
-        break;
-      }
-    }
-    const outcome = {
-      returns,
-      stoppedEarly,
-      seconds,
-      planSteps: evalStepsHere,
-      planMs: evalStepsHere > 0 ? evalMsSum / evalStepsHere : NaN,
-    };
+    const outcome = await evaluatePlannerInWaves(agent.planner, evalEnvs, {
+      rng: evalRng,
+      firstWave: earlyStop ? FIRST_WAVE : 0,
+      stopWhen: earlyStop
+        ? (finished, episodes) => evaluationCannotSolve(envId, finished, episodes)
+        : undefined,
+      onEpisode: (_episode, _return, finished) =>
+        status("eval", agent.planner.lastStats?.ms ?? null, {
+          evalEpisode: finished.length,
+          evalEpisodes,
+          evalMean: mean(finished),
+        }),
+      checkpoint: () => recorder.checkpoint(),
+    });
+    if (outcome === null) return undefined;
     evalSeconds += outcome.seconds;
     if (outcome.planSteps > 0) {
       evalPlanMsSum += outcome.planMs * outcome.planSteps;

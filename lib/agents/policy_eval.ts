@@ -302,6 +302,99 @@ export async function evaluatePlannerAsync(
   };
 }
 
+/** Options of {@linkcode evaluatePlannerInWaves}. */
+export interface EvaluateInWavesOptions extends EvaluatePlannerAsyncOptions {
+  /**
+   * Episodes in the first wave; the other `episodes - firstWave` run together afterwards.
+   * 0, or at least `episodes`: one wave (plain {@linkcode evaluatePlannerAsync}).
+   */
+  firstWave: number;
+}
+
+/**
+ * {@linkcode evaluatePlannerAsync} in two waves: the first `firstWave` episodes in lockstep,
+ * then the rest, with `stopWhen` checked after every finished episode across waves and again
+ * between them (with every return so far). With an early stop, a weak controller is refused
+ * after the small first wave instead of being planned for in all episodes at once. Episode
+ * indices, the stream's draws and therefore the returns are those of consecutive
+ * `evaluatePlannerAsync` calls, one per wave, on the same `rng`.
+ *
+ * @example
+ * ```ts
+ * import { makeEnv } from "../envs/mod.ts";
+ * import { LinearDynamicsModel } from "../models/mod.ts";
+ * import { RandomShootingMPC } from "../planners/mod.ts";
+ * import { Rng } from "../rng.ts";
+ * const dynamicsModel = new LinearDynamicsModel({ stateDim: 4, actionDim: 1 });
+ * const planner = new RandomShootingMPC({ dynamicsModel, envId: "CartPole-v1", numSamples: 20 });
+ * const envs = Array.from({ length: 4 }, () => makeEnv("CartPole-v1"));
+ * const result = await evaluatePlannerInWaves(planner, envs, { rng: new Rng(0), firstWave: 2 });
+ * result?.returns.length; // 4
+ * ```
+ * @throws {RangeError} when `episodes` is not in `[1, envs.length]` or `firstWave` is not a
+ *   non-negative integer.
+ */
+export async function evaluatePlannerInWaves(
+  planner: MpcPlanner,
+  envs: readonly Env[],
+  options: EvaluateInWavesOptions,
+): Promise<PlannerEvalResult | null> {
+  const episodes = checkEpisodes(options.episodes, envs.length);
+  const { firstWave, stopWhen, onEpisode } = options;
+  if (!Number.isInteger(firstWave) || firstWave < 0) {
+    throw new RangeError(
+      `Expected firstWave to be a non-negative integer but found ${firstWave}`,
+    );
+  }
+  const used = envs.slice(0, episodes);
+  const waves = firstWave > 0 && firstWave < episodes
+    ? [used.slice(0, firstWave), used.slice(firstWave)]
+    : [used];
+  const returns: number[] = [];
+  let stoppedEarly = false;
+  let seconds = 0;
+  let planMsSum = 0;
+  let planSteps = 0;
+  for (const wave of waves) {
+    const before = [...returns];
+    const offset = before.length;
+    const outcome = await evaluatePlannerAsync(planner, wave, {
+      ...options,
+      episodes: wave.length,
+      stopWhen: stopWhen === undefined
+        ? undefined
+        : (finished) => stopWhen([...before, ...finished], episodes),
+      onEpisode: onEpisode === undefined
+        ? undefined
+        : (e, ret, finished) => onEpisode(offset + e, ret, [...before, ...finished]),
+    });
+    if (outcome === null) return null;
+    returns.push(...outcome.returns);
+    seconds += outcome.seconds;
+    planMsSum += outcome.planMs * outcome.planSteps;
+    planSteps += outcome.planSteps;
+    // Within a wave the evaluator stops by itself; between waves the check is here.
+    if (
+      outcome.stoppedEarly ||
+      (stopWhen !== undefined && returns.length < episodes && stopWhen(returns, episodes))
+    ) {
+      stoppedEarly = returns.length < episodes;
+      break;
+    }
+  }
+  const mean = returns.reduce((a, b) => a + b, 0) / returns.length;
+  const std = Math.sqrt(returns.reduce((a, r) => a + (r - mean) ** 2, 0) / returns.length);
+  return {
+    returns,
+    mean,
+    std,
+    stoppedEarly,
+    planMs: planSteps > 0 ? planMsSum / planSteps : NaN,
+    planSteps,
+    seconds,
+  };
+}
+
 /** `episodes` resolved against the env count. */
 function checkEpisodes(episodes: number | undefined, envCount: number): number {
   const value = episodes ?? envCount;

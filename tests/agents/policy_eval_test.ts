@@ -1,10 +1,11 @@
 import * as tf from "@tensorflow/tfjs";
-import { assert, assertEquals, assertThrows } from "@std/assert";
+import { assert, assertEquals, assertRejects, assertThrows } from "@std/assert";
 import { setupBackend } from "../../lib/backend.ts";
 import {
   evaluateBatched,
   evaluatePlanner,
   evaluatePlannerAsync,
+  evaluatePlannerInWaves,
 } from "../../lib/agents/policy_eval.ts";
 import { ReplayBuffer } from "../../lib/buffer/mod.ts";
 import { CartPoleEnv } from "../../lib/envs/cart_pole.ts";
@@ -173,5 +174,55 @@ Deno.test("evaluatePlannerAsync equals the synchronous call and stops at a check
     checkEvery: 1,
   });
   assertEquals(interrupted, null);
+  model.dispose();
+});
+
+Deno.test("evaluatePlannerInWaves: the check between the waves stops with every return so far", async () => {
+  const model = await trainedModel("deterministic");
+  const make = () =>
+    makeMpcPlanner({ type: "random_shooting", numSamples: 30, horizon: 4, workers: 0 }, {
+      dynamicsModel: model,
+      envId: "CartPole-v1",
+      rng: new Rng(2),
+    });
+  // Inside a wave of 2 the evaluator cannot stop after its last episode (nothing is left to
+  // save there), so "stop once 2 episodes finished" can only fire between the waves.
+  const seen: number[][] = [];
+  const stopped = await evaluatePlannerInWaves(make(), envs(5), {
+    rng: new Rng(6),
+    firstWave: 2,
+    stopWhen: (finished, episodes) => {
+      seen.push([finished.length, episodes]);
+      return finished.length >= 2;
+    },
+  });
+  assertEquals(stopped!.returns.length, 2);
+  assert(stopped!.stoppedEarly);
+  assertEquals(seen.at(-1), [2, 5]);
+  // Without a stop, two waves give exactly the returns of two consecutive calls on one stream.
+  const rng = new Rng(6);
+  const planner = make();
+  const first = await evaluatePlannerAsync(planner, envs(2), { rng });
+  const second = await evaluatePlannerAsync(planner, envs(3), { rng });
+  const waves = await evaluatePlannerInWaves(make(), envs(5), { rng: new Rng(6), firstWave: 2 });
+  assertEquals(waves!.returns, [...first!.returns, ...second!.returns]);
+  assert(!waves!.stoppedEarly);
+  assertEquals(waves!.planSteps, first!.planSteps + second!.planSteps);
+  // An episode index and the finished list count across waves.
+  const indices: number[] = [];
+  await evaluatePlannerInWaves(make(), envs(4), {
+    rng: new Rng(6),
+    firstWave: 1,
+    onEpisode: (e, _ret, finished) => {
+      indices.push(e);
+      assertEquals(finished.length, indices.length);
+    },
+  });
+  assertEquals([...indices].sort(), [0, 1, 2, 3]);
+  await assertRejects(
+    () => evaluatePlannerInWaves(make(), envs(2), { rng: new Rng(0), firstWave: -1 }),
+    RangeError,
+    "firstWave",
+  );
   model.dispose();
 });
