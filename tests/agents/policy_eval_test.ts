@@ -39,6 +39,15 @@ async function trainedModel(type: "deterministic" | "probabilistic"): Promise<Ba
   return model;
 }
 
+/** A small random-shooting planner on `model` with a fixed stream (a fresh one per call). */
+function smallPlanner(model: BaseDynamicsModel) {
+  return makeMpcPlanner({ type: "random_shooting", numSamples: 30, horizon: 4, workers: 0 }, {
+    dynamicsModel: model,
+    envId: "CartPole-v1",
+    rng: new Rng(2),
+  });
+}
+
 function envs(n: number) {
   return Array.from({ length: n }, () => makeEnv("CartPole-v1"));
 }
@@ -71,12 +80,7 @@ Deno.test("lockstep evaluation returns exactly what one-by-one evaluation return
 
 Deno.test("evaluation leaves the training slot alone and leaks no tensors", async () => {
   const model = await trainedModel("probabilistic");
-  const make = () =>
-    makeMpcPlanner({ type: "random_shooting", numSamples: 30, horizon: 4, workers: 0 }, {
-      dynamicsModel: model,
-      envId: "CartPole-v1",
-      rng: new Rng(2),
-    });
+  const make = () => smallPlanner(model);
   const state = Float32Array.of(0, 0.1, 0.02, -0.1);
   const withEval = make();
   const plain = make();
@@ -153,12 +157,7 @@ Deno.test("lockstep evaluation with a planning worker returns what one-by-one re
 
 Deno.test("evaluatePlannerAsync equals the synchronous call and stops at a checkpoint", async () => {
   const model = await trainedModel("deterministic");
-  const make = () =>
-    makeMpcPlanner({ type: "random_shooting", numSamples: 30, horizon: 4, workers: 0 }, {
-      dynamicsModel: model,
-      envId: "CartPole-v1",
-      rng: new Rng(2),
-    });
+  const make = () => smallPlanner(model);
   const sync = evaluatePlanner(make(), envs(3), { rng: new Rng(6) });
   let checks = 0;
   const viaAsync = await evaluatePlannerAsync(make(), envs(3), {
@@ -179,12 +178,7 @@ Deno.test("evaluatePlannerAsync equals the synchronous call and stops at a check
 
 Deno.test("evaluatePlannerInWaves: the check between the waves stops with every return so far", async () => {
   const model = await trainedModel("deterministic");
-  const make = () =>
-    makeMpcPlanner({ type: "random_shooting", numSamples: 30, horizon: 4, workers: 0 }, {
-      dynamicsModel: model,
-      envId: "CartPole-v1",
-      rng: new Rng(2),
-    });
+  const make = () => smallPlanner(model);
   // Inside a wave of 2 the evaluator cannot stop after its last episode (nothing is left to
   // save there), so "stop once 2 episodes finished" can only fire between the waves.
   const seen: number[][] = [];
