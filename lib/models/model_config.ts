@@ -66,9 +66,12 @@ export interface DynamicsModelConfig {
   actionSpace: Space | null;
   hiddenSizes: number[];
   activation: Activation;
+  /** Whether each member has a Gaussian head (an ensemble may have deterministic members). */
   probabilistic: boolean;
   learnTermination: boolean;
+  /** Member networks (1 for a single model). */
   numModels: number;
+  /** Members used for prediction. */
   numElites: number;
   bootstrap: boolean;
   learningRate: number;
@@ -103,33 +106,12 @@ export type ValLossKind = "mse" | "nll";
  * Adam objects; `bootstrap`, the log-std initial bounds, `boundsWeight` and `seed` (used once,
  * at construction or in training) from the resolved configuration.
  */
-export interface DynamicsModelSettings {
+export interface DynamicsModelSettings extends Omit<DynamicsModelConfig, "kind" | "clipNorm"> {
   /** `"deterministic"` or `"probabilistic"` for one network, `"ensemble"` for several. */
   type: "deterministic" | "probabilistic" | "ensemble";
-  stateDim: number;
-  actionDim: number;
-  actionSpace: Space | null;
-  hiddenSizes: number[];
-  activation: Activation;
-  /** Whether each member has a Gaussian head (an ensemble may have deterministic members). */
-  probabilistic: boolean;
-  learnTermination: boolean;
-  /** Member networks (1 for a single model). */
-  numModels: number;
-  /** Members used for prediction. */
-  numElites: number;
-  bootstrap: boolean;
-  learningRate: number;
   beta1: number;
   beta2: number;
-  epsilon: number;
-  weightDecay: number;
-  weightDecayMode: "decoupled" | "l2";
   clipNorm: number | null;
-  maxLogStdInit: number;
-  minLogStdInit: number;
-  boundsWeight: number;
-  seed: number;
   /** Which loss `valLoss` is. */
   valLossKind: ValLossKind;
 }
