@@ -612,6 +612,9 @@ function writeComparison(
   host: Record<string, string | null>,
 ): Comparison {
   const first = results.find((x) => !x.reused) ?? results[0]!;
+  // Model-based run folders do not record tfjs's version (their summary.json has no `tfjs`), so
+  // when the first run is one of them the version comes from the first run that has it.
+  const tfjs = first.tfjs !== "" ? first.tfjs : results.find((x) => x.tfjs !== "")?.tfjs ?? "";
   const comparison = buildComparison(
     results.map((x) => ({ ...x, runDir: relative(resolve(r.outDir), resolve(x.runDir)) })),
     {
@@ -620,7 +623,7 @@ function writeComparison(
       threshold: envMetadata(r.envId as Parameters<typeof envMetadata>[0]).solvedThreshold,
       budgets: r.budgets,
       createdWith,
-      versions: { ...host, tfjs: first.tfjs, backend: first.backend },
+      versions: { ...host, tfjs, backend: first.backend },
       protocol,
     },
   );

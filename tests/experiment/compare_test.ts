@@ -270,6 +270,41 @@ Deno.test("aggregateRunFolders refuses unfinished runs, two envs, and duplicate 
   await Deno.remove(root, { recursive: true });
 });
 
+Deno.test("aggregateRunFolders takes tfjs's version from a run that records it when the first does not", async () => {
+  const root = await Deno.makeTempDir();
+  const config = { maxSteps: 400, evalEvery: 200, evalEpisodes: 10 };
+  const summary = (method: string, tfjs?: string) => ({
+    envId: "Pendulum-v1",
+    method,
+    seed: 0,
+    envSteps: 400,
+    solved: false,
+    stepsToSolve: null,
+    finalEvalMean: -900,
+    wallSeconds: 1,
+    backend: "wasm",
+    ...(tfjs === undefined ? {} : { tfjs }),
+  });
+  // Folders are read in name order: the model-based one (no tfjs in its summary) comes first.
+  for (const [method, tfjs] of [["mbrl", undefined], ["sac", "4.22.0"]] as const) {
+    const w = RunWriter.create(`${root}/${method}_s0`, config);
+    for (const envSteps of [200, 400]) {
+      w.append({
+        kind: "eval",
+        envSteps,
+        evalReturnMean: -900,
+        evalReturnStd: 0,
+        evalEpisodes: 10,
+      });
+    }
+    w.writeSummary(summary(method, tfjs));
+  }
+  const c = aggregateRunFolders([root]);
+  assertEquals(Object.keys(c.methods), ["mbrl", "sac"]);
+  assertEquals([c.versions.tfjs, c.versions.backend], ["4.22.0", "wasm"]);
+  await Deno.remove(root, { recursive: true });
+});
+
 Deno.test("comparisonRows carries a solved seed's last evaluation forward; figures are written or skipped", async () => {
   const dir = await Deno.makeTempDir();
   const runs: [string, number, number[], number | null][] = [
