@@ -297,7 +297,9 @@ export async function trainModelBasedRL(
       if (sinceWarmup >= 0 && sinceWarmup % retrainEvery === 0) await fit();
       if (sinceWarmup >= 0 && sinceWarmup % evalEvery === 0) {
         addPlanStats();
-        await evaluate(false);
+        // At the last step this is the final evaluation: full, so that no second evaluation
+        // at the same step count gets another chance to solve.
+        await evaluate(envSteps >= maxSteps);
       }
     }
     addPlanStats();

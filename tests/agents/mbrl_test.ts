@@ -238,3 +238,25 @@ Deno.test("an explicit runId that exists is refused unless overwrite", async () 
   again.agent.dispose();
   assertEquals(withoutTimes(readMetrics(again.runDir)), withoutTimes(rowsBefore));
 });
+
+Deno.test("an evaluation due at the last step is the final one: full, and only one there", async () => {
+  const outDir = await Deno.makeTempDir();
+  // A weak controller (few sequences, short fits): its periodic evaluations stop early.
+  const result = await trainModelBasedRL(
+    tiny({
+      seed: 3,
+      loop: { warmupSteps: 20, retrainEvery: 20, maxSteps: 60 },
+      fit: { epochs: 2 },
+      planner: { horizon: 3, numSamples: 8 },
+      eval: { every: 20, episodes: 4 },
+    }),
+    { outDir, runId: "last" },
+  );
+  result.agent.dispose();
+  const evals = result.history.filter((r) => r.kind === "eval");
+  assert(evals.some((r) => r.evalStoppedEarly), "an earlier evaluation stopped early");
+  const atEnd = evals.filter((r) => r.envSteps === 60);
+  assertEquals(atEnd.length, 1);
+  assertEquals(atEnd[0]!.evalEpisodes, 4);
+  assertEquals(atEnd[0]!.evalStoppedEarly, false);
+});
