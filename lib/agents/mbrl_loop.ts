@@ -6,6 +6,7 @@
  *
  * @module
  */
+import * as tf from "@tensorflow/tfjs";
 import { setupBackend } from "../backend.ts";
 import { evaluationCannotSolve, makeEnv } from "../envs/registry.ts";
 import {
@@ -315,6 +316,7 @@ export async function trainModelBasedRL(
   const summary = recorder.finish({
     envSteps,
     backend: backendInfo.backend,
+    tfjs: tf.version_core,
     evalEvery,
     ...planSetup,
     planMsMean: planSteps > 0 ? planMsSum / planSteps : null,

@@ -156,6 +156,7 @@ Deno.test("a run writes its folder, and the same seed reproduces it", async () =
       "finalEvalMean",
       "wallSeconds",
       "backend",
+      "tfjs",
     ]
   ) {
     assert(field in summary, `summary.json lacks ${field}`);
