@@ -38,6 +38,8 @@ NOTEBOOKS = ROOT / "notebooks"
 JUPYTER_DIR = ROOT / ".ci" / "jupyter"
 HTML_DIR = ROOT / "data" / "html"
 CELL_TIMEOUT_S = 600
+# NOTEBOOKS_CELL_TIMES=1: print every code cell's run time (to keep a notebook in its budget).
+CELL_TIMES = os.environ.get("NOTEBOOKS_CELL_TIMES", "") == "1"
 SETTLE_S = float(os.environ.get("NOTEBOOKS_SETTLE_S", "0.25"))  # 0: stock nbclient
 SVG_NS = "{http://www.w3.org/2000/svg}"
 SHAPES = {"path", "circle", "line", "rect", "polygon", "polyline", "ellipse"}
@@ -160,25 +162,34 @@ def stale_cfg_reads(nb):
     return problems
 
 
-def typecheck(path):
-    nb = nbformat.read(path, as_version=4)
-    stale = stale_cfg_reads(nb)
-    if stale:
-        print("\n".join(stale))
-        sys.exit(f"{path.name}: a top-level function reads `cfg`, which later cells redefine; "
-                 "copy the values it needs first (`const { gain } = cfg;`)")
-    temp = path.with_name(f".check_{path.stem}.ts")
-    temp.write_text(concatenate(nb))
+def typecheck(paths):
+    """Type-checks every notebook in one `deno check` call (one program: checking lib/ once, not
+    once per notebook, is most of the saving), each as a concatenation of its code cells."""
+    temps = []
+    for path in paths:
+        nb = nbformat.read(path, as_version=4)
+        stale = stale_cfg_reads(nb)
+        if stale:
+            print("\n".join(stale))
+            sys.exit(f"{path.name}: a top-level function reads `cfg`, which later cells "
+                     "redefine; copy the values it needs first (`const { gain } = cfg;`)")
+        temp = path.with_name(f".check_{path.stem}.ts")
+        temp.write_text(concatenate(nb))
+        temps.append(temp)
     try:
-        result = subprocess.run(["deno", "check", "--quiet", str(temp.relative_to(ROOT))],
-                                cwd=ROOT, capture_output=True, text=True,
-                                env={**os.environ, "NO_COLOR": "1"})
+        result = subprocess.run(
+            ["deno", "check", "--quiet", *[str(t.relative_to(ROOT)) for t in temps]],
+            cwd=ROOT, capture_output=True, text=True, env={**os.environ, "NO_COLOR": "1"})
     finally:
-        temp.unlink(missing_ok=True)
+        for temp in temps:
+            temp.unlink(missing_ok=True)
     if result.returncode != 0:
         print(result.stdout + result.stderr)
-        sys.exit(f"Type-check failed: {path.name} (cells marked '---- code cell N ----')")
-    print(f"type-check ok: {path.name}")
+        failing = [p.name for p, t in zip(paths, temps) if t.name in result.stdout + result.stderr]
+        sys.exit(f"Type-check failed: {', '.join(failing) or 'see above'} "
+                 "(files .check_<notebook>.ts, cells marked '---- code cell N ----')")
+    for path in paths:
+        print(f"type-check ok: {path.name}")
 
 
 def expects_result(source):
@@ -192,6 +203,21 @@ def expects_result(source):
     return bool(lines) and not lines[-1].endswith((";", "}"))
 
 
+def print_cell_times(path, nb):
+    """Prints each code cell's run time (NOTEBOOKS_CELL_TIMES=1) and drops the timestamps again,
+    so that committed notebooks do not change with every run."""
+    from datetime import datetime
+
+    def stamp(text):
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+    for index, cell in enumerate(code_cells(nb)):
+        timing = cell.get("metadata", {}).pop("execution", None) or {}
+        begin, end = timing.get("iopub.execute_input"), timing.get("shell.execute_reply")
+        if begin and end:
+            print(f"  {path.name} code cell {index}: {(stamp(end) - stamp(begin)).total_seconds():.1f} s")
+
+
 def execute(path):
     nb = nbformat.read(path, as_version=4)
     client = LateOutputClient(
@@ -199,7 +225,7 @@ def execute(path):
         timeout=CELL_TIMEOUT_S,
         kernel_name="deno",
         allow_errors=False,
-        record_timing=False,
+        record_timing=CELL_TIMES,
         resources={"metadata": {"path": str(NOTEBOOKS)}},
     )
     start = time.monotonic()
@@ -210,6 +236,8 @@ def execute(path):
         print(str(error)[-4000:])
         sys.exit(f"Execution failed: {path.name}: {type(error).__name__}")
     seconds = time.monotonic() - start
+    if CELL_TIMES:
+        print_cell_times(path, nb)
     for index, cell in enumerate(code_cells(nb)):
         if expects_result(cell.source) and not any(
                 o.output_type == "execute_result" for o in cell.get("outputs", [])):
@@ -310,8 +338,7 @@ def main(argv):
     if not notebooks:
         sys.exit(f"No notebooks found in {NOTEBOOKS}")
     if command in {"run", "check"}:
-        for path in notebooks:
-            typecheck(path)
+        typecheck(notebooks)
     if command == "run":
         times = {}
         for path in notebooks:
