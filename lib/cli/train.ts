@@ -25,6 +25,7 @@ import type { MbrlConfig } from "../agents/mbrl_config.ts";
 import { MODEL_TYPES, MPC_TYPES } from "../agents/mbrl_agent.ts";
 import { trainModelBasedRL } from "../agents/mbrl_loop.ts";
 import { ENV_IDS } from "../envs/registry.ts";
+import { ACTION_SELECTIONS } from "../planners/planner_settings.ts";
 import type { EnvId } from "../envs/types.ts";
 import { ArgsError, type FlagSpec, formatHelp, type ParsedValue, parseFlags } from "./args.ts";
 import { interruptExitCode, withInterruptSignal } from "./interrupt.ts";
@@ -87,6 +88,10 @@ const CONFIG_FLAGS: Readonly<Record<string, ConfigFlag>> = Object.freeze({
   },
   discount: { path: "planner.discount", spec: { kind: "number" } },
   workers: { path: "planner.workers", spec: { kind: "int", min: 0 } },
+  selection: {
+    path: "planner.selection",
+    spec: { kind: "enum", values: ACTION_SELECTIONS },
+  },
   elites: { path: "planner.numElite", spec: { kind: "int", min: 1 } },
   iterations: { path: "planner.numIterations", spec: { kind: "int", min: 1 } },
   alpha: { path: "planner.alpha", spec: { kind: "number" } },

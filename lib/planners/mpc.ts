@@ -29,6 +29,7 @@ import {
   type PlannerSettings,
   type PlannerSettingsInput,
   type PlannerType,
+  type RandomShootingSettings,
   resolvePlannerSettings,
 } from "./planner_settings.ts";
 import { assertPositiveInt, describeValue } from "../validate.ts";
@@ -588,7 +589,14 @@ function weightsFingerprint(model: BaseDynamicsModel): number {
 }
 
 /** Options of {@linkcode RandomShootingMPC}. */
-export type RandomShootingMpcOptions = MpcOptions;
+export interface RandomShootingMpcOptions extends MpcOptions {
+  /**
+   * The executed first action: the best sequence's (`"best"`), or, in discrete action mode,
+   * that of highest mean score over the sequences beginning with it (`"firstActionMean"`).
+   * @default {"best"}
+   */
+  selection?: "best" | "firstActionMean";
+}
 
 /**
  * Random shooting MPC: `numSamples` uniform sequences per step, the best one's first action.
@@ -605,7 +613,15 @@ export type RandomShootingMpcOptions = MpcOptions;
 export class RandomShootingMPC extends MpcPlanner {
   /** @throws {RangeError} on invalid options. */
   constructor(options: RandomShootingMpcOptions) {
-    super("random_shooting", options, (common) => new RandomShootingOptimizer(common));
+    super(
+      "random_shooting",
+      options,
+      (common, settings) =>
+        new RandomShootingOptimizer({
+          ...common,
+          selection: (settings as RandomShootingSettings).selection,
+        }),
+    );
   }
 }
 

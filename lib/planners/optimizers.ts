@@ -340,11 +340,59 @@ abstract class DistributionOptimizer extends OptimizerBase {
 }
 
 /** Options of {@linkcode RandomShootingOptimizer}. */
-export type RandomShootingOptions = BaseOptimizerOptions;
+export interface RandomShootingOptions extends BaseOptimizerOptions {
+  /**
+   * Which sequence's first action is returned: `"best"`, the best-scoring sequence;
+   * `"firstActionMean"` (categorical search only), the best sequence among those that begin
+   * with the first action whose sequences have the highest mean score (NaN scores left out;
+   * a first action no sequence starts with is never chosen). @default {"best"}
+   */
+  selection?: "best" | "firstActionMean";
+}
+
+/**
+ * The first action whose sequences have the highest mean score (NaN scores are left out; ties
+ * go to the lower index), and the best sequence that starts with it.
+ */
+function firstActionMean(
+  seqs: Float32Array,
+  scores: Float32Array,
+  shape: { n: number; horizon: number; categories: number },
+): { best: number; score: number } {
+  const { n, horizon, categories } = shape;
+  const sums = new Float64Array(categories);
+  const counts = new Int32Array(categories);
+  for (let i = 0; i < n; i++) {
+    const v = scores[i]!;
+    if (Number.isNaN(v)) continue;
+    const c = seqs[i * horizon]!;
+    sums[c] = sums[c]! + v;
+    counts[c] = counts[c]! + 1;
+  }
+  let chosen = -1;
+  let chosenMean = -Infinity;
+  for (let c = 0; c < categories; c++) {
+    if (counts[c] === 0) continue;
+    const m = sums[c]! / counts[c]!;
+    if (chosen < 0 || m > chosenMean) {
+      chosen = c;
+      chosenMean = m;
+    }
+  }
+  if (chosen < 0) return { best: 0, score: NaN }; // every score NaN: the first sequence
+  let best = -1;
+  for (let i = 0; i < n; i++) {
+    if (seqs[i * horizon] !== chosen || Number.isNaN(scores[i]!)) continue;
+    if (best < 0 || scores[i]! > scores[best]!) best = i;
+  }
+  return { best, score: chosenMean };
+}
 
 /**
  * Random shooting: samples `numSamples` sequences uniformly (within bounds, or uniformly over
- * the categories) and keeps the best. It ignores warm starts.
+ * the categories) and keeps the best (or, with `selection: "firstActionMean"`, the best of
+ * those beginning with the first action of highest mean score; its `score` is then that
+ * mean). It ignores warm starts.
  *
  * @example
  * ```ts
@@ -361,9 +409,32 @@ export type RandomShootingOptions = BaseOptimizerOptions;
  * ```
  */
 export class RandomShootingOptimizer extends OptimizerBase implements SequenceOptimizer {
-  /** @throws {RangeError} on a non-positive horizon or sample count, or bad bounds. */
+  #selection: "best" | "firstActionMean";
+
+  /**
+   * @throws {RangeError} on a non-positive horizon or sample count, bad bounds, an unknown
+   *   `selection`, or `"firstActionMean"` in continuous search.
+   */
   constructor(options: RandomShootingOptions) {
     super(options);
+    const selection = options.selection ?? "best";
+    if (selection !== "best" && selection !== "firstActionMean") {
+      throw new RangeError(
+        `Expected selection to be "best" or "firstActionMean" but found "${selection}"`,
+      );
+    }
+    if (selection === "firstActionMean" && this.c.kind !== "categorical") {
+      throw new RangeError(
+        `Expected categorical search (categories) with selection "firstActionMean" but found ` +
+          `continuous search`,
+      );
+    }
+    this.#selection = selection;
+  }
+
+  /** The selection rule, read back. */
+  override get settings(): OptimizerSettings {
+    return { selection: this.#selection };
   }
 
   /** Warm starts are ignored: every step samples afresh. */
@@ -382,12 +453,15 @@ export class RandomShootingOptimizer extends OptimizerBase implements SequenceOp
       }
     }
     const scores: Float32Array = yield seqs;
-    const best = argmax(scores);
+    const chosen = this.#selection === "firstActionMean"
+      ? firstActionMean(seqs, scores, { n, horizon, categories })
+      : { best: argmax(scores), score: NaN };
+    const best = chosen.best;
     const width = horizon * actionDim;
     const sequence = seqs.slice(best * width, (best + 1) * width);
     return {
       sequence,
-      score: scores[best]!,
+      score: this.#selection === "firstActionMean" ? chosen.score : scores[best]!,
       distribution: sequence.slice(),
       evaluations: n,
     };

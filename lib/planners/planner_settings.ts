@@ -12,7 +12,10 @@ import type { QuadraticShaping } from "./objective.ts";
 import type { RuleSource } from "./trajectory_evaluator.ts";
 
 /** Every planner field of any variant except `type`. */
-type AllPlannerFields = Omit<CemSettings, "type"> & Omit<MppiSettings, "type">;
+type AllPlannerFields =
+  & Omit<RandomShootingSettings, "type">
+  & Omit<CemSettings, "type">
+  & Omit<MppiSettings, "type">;
 
 /** The three optimisers an MPC planner can use. */
 export type PlannerType = "random_shooting" | "cem" | "mppi";
@@ -53,10 +56,32 @@ export interface PlannerCommonSettings {
   workers: number;
 }
 
+/**
+ * How random shooting picks the action it executes from its scored sequences:
+ * `"best"`: the first action of the best-scoring sequence; `"firstActionMean"` (discrete
+ * search only): the first action whose sequences have the highest mean score, a Monte-Carlo
+ * estimate of `Q(s, a)` under a uniformly random continuation.
+ */
+export type ActionSelection = "best" | "firstActionMean";
+
+/** The `selection` names accepted, in a fixed order. */
+export const ACTION_SELECTIONS: readonly ActionSelection[] = Object.freeze([
+  "best",
+  "firstActionMean",
+]);
+
 /** Random shooting: `numSamples` uniform sequences, the best one's first action. */
 export interface RandomShootingSettings extends PlannerCommonSettings {
   /** The optimiser. */
   type: "random_shooting";
+  /**
+   * Which first action is executed: `"best"` takes the best sequence's; `"firstActionMean"`
+   * (discrete action mode only) the one whose sequences score the highest mean. With a
+   * reward of 1 per alive step (CartPole) every sequence that survives the horizon ties, and
+   * `"best"` then executes an arbitrary one of their first actions; the mean prefers the
+   * action from which random play survives longest. @default {"best"}
+   */
+  selection: ActionSelection;
 }
 
 /** Settings CEM and MPPI share for categorical (discrete-mode) search. */
@@ -170,6 +195,8 @@ export function defaultWorkerCount(): number {
 /** The design's defaults of every planner knob (what the MPC classes use when not told). */
 export const PLANNER_DEFAULTS: Readonly<{
   common: Readonly<PlannerCommonSettings>;
+  // deno-lint-ignore camelcase
+  random_shooting: Readonly<Omit<RandomShootingSettings, keyof PlannerCommonSettings | "type">>;
   cem: Readonly<Omit<CemSettings, keyof PlannerCommonSettings | "type" | "numElite">>;
   mppi: Readonly<Omit<MppiSettings, keyof PlannerCommonSettings | "type">>;
   /** CEM's elite count when not given: 100, or `numSamples` when fewer. */
@@ -187,6 +214,7 @@ export const PLANNER_DEFAULTS: Readonly<{
     discount: 1,
     workers: defaultWorkerCount(),
   }),
+  random_shooting: Object.freeze({ selection: "best" as ActionSelection }),
   cem: Object.freeze({ numIterations: 5, alpha: 0.1, minProbability: null, shiftBlend: 0.5 }),
   mppi: Object.freeze({
     numIterations: 1,
@@ -214,6 +242,8 @@ export const PLANNER_FIELD_DOCS: Readonly<
   propagation: "ensemble propagation (ts1 | tsinf | expectation)",
   discount: "per-step discount of the planning objective",
   workers: "planning worker threads besides the main thread (0 = off; env MBRL_WORKERS)",
+  selection:
+    "random shooting's executed action: best sequence's (best), best mean (firstActionMean)",
   numElite: "CEM elites per iteration (at most numSamples)",
   numIterations: "CEM/MPPI iterations per planning step",
   alpha: "CEM/MPPI weight of the old distribution in each update",
@@ -265,10 +295,8 @@ export function resolvePlannerSettings(
     );
   }
   const allowed = new Set<string>(["type", ...Object.keys(PLANNER_DEFAULTS.common)]);
-  if (type !== "random_shooting") {
-    for (const key of Object.keys(PLANNER_DEFAULTS[type])) allowed.add(key);
-    if (type === "cem") allowed.add("numElite");
-  }
+  for (const key of Object.keys(PLANNER_DEFAULTS[type])) allowed.add(key);
+  if (type === "cem") allowed.add("numElite");
   for (const [key, value] of Object.entries(input)) {
     if (value !== undefined && !allowed.has(key)) {
       throw new RangeError(
@@ -297,7 +325,22 @@ export function resolvePlannerSettings(
     discount: pick("discount", c.discount),
     workers: pick("workers", c.workers),
   };
-  if (type === "random_shooting") return { type, ...common };
+  if (type === "random_shooting") {
+    const selection = pick("selection", PLANNER_DEFAULTS.random_shooting.selection);
+    if (!ACTION_SELECTIONS.includes(selection)) {
+      throw new RangeError(
+        `Expected planner selection to be one of ${ACTION_SELECTIONS.join(", ")} but found ` +
+          `"${selection}"`,
+      );
+    }
+    if (selection === "firstActionMean" && common.actionMode !== "discrete") {
+      throw new RangeError(
+        `Expected planner actionMode "discrete" with selection "firstActionMean" (it groups ` +
+          `sequences by their first action index) but found "${common.actionMode}"`,
+      );
+    }
+    return { type, ...common, selection };
+  }
   const categories = common.actionMode === "discrete" ? context.categories : undefined;
   const categorical = (defaults: CategoricalSettings): CategoricalSettings => {
     const floor = pick<number | null>("minProbability", defaults.minProbability);

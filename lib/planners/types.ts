@@ -90,4 +90,6 @@ export interface OptimizerSettings {
   minProbability?: number | null;
   /** Categorical shift blend. */
   shiftBlend?: number;
+  /** Random shooting's rule for the executed first action. */
+  selection?: "best" | "firstActionMean";
 }

@@ -73,6 +73,13 @@ Deno.test("bad configurations are refused naming the field, what is allowed and 
       /"ensemble" with objective.explorationBonus/,
     ],
     [{ value: { targetTau: 0 } }, RangeError, /value.targetTau to be in \(0, 1\]/],
+    [{ planner: { selection: "median" as never } }, RangeError, /selection to be one of best/],
+    [
+      { planner: { actionMode: "continuous", selection: "firstActionMean" } },
+      RangeError,
+      /actionMode "discrete" with selection "firstActionMean".*"continuous"/,
+    ],
+    [{ planner: { type: "cem", selection: "best" } }, RangeError, /"selection", which cem/],
   ];
   for (const [input, type, message] of cases) {
     const error = assertThrows(() => resolveMbrlConfig(input), type);

@@ -172,3 +172,125 @@ Deno.test("optimisers reject bad settings with RangeErrors naming the setting", 
   );
   assertThrows(() => new RandomShootingOptimizer({ categories: 1, rng }), RangeError, "categories");
 });
+
+/** A score per whole sequence of `horizon` categorical steps, looked up in `table`. */
+function tableObjective(table: Float64Array, horizon: number, k: number): SequenceObjective {
+  return (seqs, n) =>
+    Float32Array.from({ length: n }, (_, i) => {
+      let key = 0;
+      for (let t = 0; t < horizon; t++) key = key * k + seqs[i * horizon + t]!;
+      return table[key]!;
+    });
+}
+
+Deno.test("firstActionMean picks the first action a brute-force mean over all sequences picks", () => {
+  // Horizon 2, two actions: [0, 0] scores 10 but [0, 1] scores 0 (mean 5), while both
+  // sequences beginning with 1 score 6 (mean 6). The best single sequence starts with 0;
+  // the mean over a uniformly random continuation prefers 1.
+  const table = Float64Array.of(10, 0, 6, 6);
+  const f = tableObjective(table, 2, 2);
+  const best = new RandomShootingOptimizer({
+    horizon: 2,
+    categories: 2,
+    numSamples: 400,
+    rng: new Rng(0),
+  });
+  const mean = new RandomShootingOptimizer({
+    horizon: 2,
+    categories: 2,
+    numSamples: 400,
+    selection: "firstActionMean",
+    rng: new Rng(0),
+  });
+  assertEquals(best.optimize(f).sequence[0], 0);
+  const chosen = mean.optimize(f);
+  assertEquals(chosen.sequence[0], 1);
+  assertEquals(chosen.score, 6); // every sequence starting with 1 scores 6
+  assertEquals(mean.settings, { selection: "firstActionMean" });
+  assertEquals(best.settings, { selection: "best" });
+
+  // Random tables over 3 actions x 3 steps: the chosen first action is the brute-force argmax
+  // of the exact means (27 sequences enumerated), whenever the top two are well apart.
+  const rng = new Rng(7);
+  let checked = 0;
+  for (let trial = 0; trial < 40; trial++) {
+    const k = 3;
+    const h = 3;
+    const scores = Float64Array.from({ length: k ** h }, () => rng.normal());
+    const exact = Array.from({ length: k }, (_, c) => {
+      let s = 0;
+      for (let rest = 0; rest < k ** (h - 1); rest++) s += scores[c * k ** (h - 1) + rest]!;
+      return s / k ** (h - 1);
+    });
+    const sorted = [...exact].sort((a, b) => b - a);
+    if (sorted[0]! - sorted[1]! < 0.3) continue;
+    const opt = new RandomShootingOptimizer({
+      horizon: h,
+      categories: k,
+      numSamples: 3000,
+      selection: "firstActionMean",
+      rng: rng.stream(`trial ${trial}`),
+    });
+    const result = opt.optimize(tableObjective(scores, h, k));
+    assertEquals(result.sequence[0], exact.indexOf(sorted[0]!), `trial ${trial}`);
+    checked++;
+  }
+  assert(checked >= 10, `only ${checked} trials had a clear best first action`);
+});
+
+Deno.test("firstActionMean: the sampled group means, best member of the group, NaN left out", () => {
+  let seen: { seqs: Float32Array; scores: Float32Array } | undefined;
+  const rng = new Rng(3);
+  const f: SequenceObjective = (seqs, n) => {
+    const scores = Float32Array.from({ length: n }, (_, i) => (i % 17 === 0 ? NaN : rng.normal()));
+    seen = { seqs: seqs.slice(), scores };
+    return scores;
+  };
+  const opt = new RandomShootingOptimizer({
+    horizon: 4,
+    categories: 3,
+    numSamples: 200,
+    selection: "firstActionMean",
+    rng: new Rng(1),
+  });
+  const result = opt.optimize(f);
+  const { seqs, scores } = seen!;
+  const sums = [0, 0, 0];
+  const counts = [0, 0, 0];
+  for (let i = 0; i < 200; i++) {
+    if (Number.isNaN(scores[i]!)) continue;
+    sums[seqs[i * 4]!]! += scores[i]!;
+    counts[seqs[i * 4]!]! += 1;
+  }
+  const means = sums.map((s, c) => s / counts[c]!);
+  const c = means.indexOf(Math.max(...means));
+  assertEquals(result.sequence[0], c);
+  assertAlmostEquals(result.score, means[c]!, 1e-9);
+  let bestInGroup = -Infinity;
+  for (let i = 0; i < 200; i++) {
+    if (seqs[i * 4] === c && scores[i]! > bestInGroup) bestInGroup = scores[i]!;
+  }
+  const row = Array.from({ length: 200 }, (_, i) => i).find((i) =>
+    seqs[i * 4] === c && scores[i] === bestInGroup
+  )!;
+  assertEquals(Array.from(result.sequence), Array.from(seqs.subarray(row * 4, row * 4 + 4)));
+});
+
+Deno.test("firstActionMean is refused in continuous search and unknown rules are refused", () => {
+  const rng = new Rng(0);
+  assertThrows(
+    () => new RandomShootingOptimizer({ selection: "firstActionMean", rng }),
+    RangeError,
+    "categorical",
+  );
+  assertThrows(
+    () =>
+      new RandomShootingOptimizer({
+        categories: 2,
+        selection: "median" as unknown as "best",
+        rng,
+      }),
+    RangeError,
+    "selection",
+  );
+});
