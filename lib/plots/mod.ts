@@ -16,3 +16,4 @@ export * from "./buffer.ts";
 export * from "./planning.ts";
 export * from "./env.ts";
 export * from "./mbrl.ts";
+export * from "./value.ts";
