@@ -12,3 +12,4 @@ export * from "./mbrl_demo.ts";
 export * from "./compare_demo.ts";
 export * from "./value_demo.ts";
 export * from "./value_exploration_run.ts";
+export * from "./preset_rows.ts";

@@ -51,7 +51,7 @@ export function readComparisons(dir: string): Comparison[] {
 }
 
 /** One (env, method) row of the cross-env table. */
-export interface CrossEnvRow {
+export type CrossEnvRow = {
   env: string;
   method: string;
   /** Real-step budget (what a censored seed counts as). */
@@ -67,7 +67,7 @@ export interface CrossEnvRow {
   "median wall clock per run (s)": number;
   /** Median steps over MBRL's (`>=`/`<=` for bounds, `-` for mbrl or without it). */
   "ratio to mbrl": string;
-}
+};
 
 function steps(n: number): string {
   return n.toLocaleString("en-US");
