@@ -84,7 +84,7 @@ Deno.test("--config applies a JSON file of overrides before the flags", async ()
 Deno.test("contradictory or truncating settings are refused before any work", async () => {
   const cases: [string[], RegExp][] = [
     [["--warmup", "5000", "--max-steps", "100"], /warmupSteps \(5000\).*maxSteps \(100\)/],
-    [["--ensemble-size", "3"], /numModels to be 1 for a deterministic model/],
+    [["--model", "deterministic", "--ensemble-size", "3"], /numModels to be 1 for a determ/],
     [["--planner", "cem", "--samples", "10", "--elites", "20"], /numElite.*\(10\) but found 20/],
     [["--shaping", "1,2"], /objective.shaping .* 4 numbers/],
   ];

@@ -25,8 +25,25 @@ Deno.test("every env has a frozen preset that resolves to itself", () => {
       assertEquals(preset.planner.actionMode, "continuous");
     }
   }
-  assertEquals(MBRL_PRESETS["CartPole-v1"].objective.shaping, { weights: [0, 0, 0.05, 0] });
-  assertEquals(MBRL_PRESETS["Pendulum-v1"].objective.shaping, null);
+  // CartPole plans with its true reward only: no shaping, the first-action mean, an ensemble.
+  const cartPole = MBRL_PRESETS["CartPole-v1"];
+  assertEquals(cartPole.objective.shaping, null);
+  assert(cartPole.planner.type === "random_shooting");
+  assertEquals(cartPole.planner.selection, "firstActionMean");
+  assertEquals(cartPole.model.type, "ensemble");
+  assertEquals(cartPole.objective.explorationBonus, 1); // training episodes only
+  // The theta^2 term stays an option.
+  const shaped = resolveMbrlConfig({ objective: { shaping: { weights: [0, 0, 0.05, 0] } } });
+  assertEquals(shaped.objective.shaping, { weights: [0, 0, 0.05, 0] });
+  // Every other preset keeps the default selection and model.
+  for (const id of ENV_IDS.filter((id) => id !== "CartPole-v1")) {
+    const preset = MBRL_PRESETS[id];
+    assertEquals(preset.objective.shaping, null);
+    assert(preset.planner.type === "random_shooting");
+    assertEquals(preset.planner.selection, "best");
+    assertEquals(preset.model.type, "deterministic");
+    assertEquals(preset.objective.explorationBonus, 0);
+  }
 });
 
 Deno.test("overrides change exactly their field; other fields come from the env's preset", () => {
@@ -60,7 +77,11 @@ Deno.test("bad configurations are refused naming the field, what is allowed and 
     [{ agent: {} } as never, TypeError, /Unknown field "agent"/],
     [{ planner: { type: "cem", temperature: 2 } }, RangeError, /"temperature", which cem/],
     [{ loop: { warmupSteps: 5000, maxSteps: 100 } }, RangeError, /warmupSteps \(5000\).*maxSteps/],
-    [{ model: { numModels: 3 } }, RangeError, /numModels to be 1 for a deterministic/],
+    [
+      { model: { type: "deterministic", numModels: 3 } },
+      RangeError,
+      /numModels to be 1 for a deterministic/,
+    ],
     [{ objective: { shaping: { weights: [1] } } }, RangeError, /objective.shaping .* 4 numbers/],
     [{ planner: { type: "cem", numSamples: 10, numElite: 20 } }, RangeError, /numElite.*\(10\)/],
     [{ envId: "Pendulum-v1", planner: { actionMode: "discrete" } }, RangeError, /Box action/],
@@ -68,7 +89,7 @@ Deno.test("bad configurations are refused naming the field, what is allowed and 
     [{ fit: { validationFraction: 1 } }, RangeError, /validationFraction/],
     [{ objective: { terminalValue: true } }, RangeError, /discount below 1 with objective/],
     [
-      { objective: { explorationBonus: 1 } },
+      { model: { type: "deterministic" }, objective: { explorationBonus: 1 } },
       RangeError,
       /"ensemble" with objective.explorationBonus/,
     ],
