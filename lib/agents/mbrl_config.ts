@@ -266,20 +266,16 @@ const PRESET_INPUTS: Readonly<Record<EnvId, MbrlConfigInput>> = {
       actionMode: "discrete",
       selection: "firstActionMean",
     },
-    // An ensemble of 5, one random member per imagined step (ts1): random warm-up data covers
-    // |x| < 0.25, MPC then moves the cart where one network extrapolates wrongly and the pole
-    // falls (~120 steps in seed 15's first evaluation); averaging sequences over members that
-    // disagree there scores those states lower. Seeds 10, 11, 12, 15 solved at 300, 300, 400,
-    // 300 with it, against 400, 500, 500 and unsolved with one network.
-    model: { type: "ensemble" },
-    // The theta^2 term stays available (`objective.shaping`, `--shaping 0,0,0.05,0`).
-    // Training episodes (never evaluations) add the members' disagreement, weight 1: the
-    // 100 MPC steps before the 300-step evaluation then cover states the random warm-up did
-    // not, where the next evaluation's cart goes (seeds 16, 13, 12: 400, 300, 300 with it,
-    // against unsolved, 400, 400 without; but seed 10 400 against 300, and seed 14 unsolved).
-    // Report seeds 0-4 with this preset: 400, unsolved (441.6), 500, 500, 400 in 140-240 s
-    // each (with one network and no bonus: 200, 400, 500, 300, 400 in 9-19 s).
-    objective: { shaping: null, explorationBonus: 1 },
+    // One deterministic [64, 64] network and no exploration bonus: an ensemble of 5 with a
+    // bonus of 1 (training episodes only) solved tuning seeds 10-16 at 400, 300, 300, 300,
+    // 400 and missed 14, against 400, 500, 500, 300, 300 and a miss on 15 for one network,
+    // so the two were not told apart there, and the ensemble costs 10x the wall clock (140-240
+    // s a run against 9-19 s here: the bonus predicts with all members at every training step),
+    // which breaks the 15 s bar of the speed issue for this env's main command. Chosen for that
+    // reason; both were run once on report seeds 0-4 (README) and the single network on fresh
+    // seeds 20-29. The ensemble and the bonus stay options (`--model ensemble`,
+    // `--exploration-bonus 1`); the theta^2 term too (`--shaping 0,0,0.05,0`).
+    objective: { shaping: null },
   },
   "Pendulum-v1": {
     loop: { maxSteps: 1000 },

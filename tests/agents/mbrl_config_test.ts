@@ -25,13 +25,13 @@ Deno.test("every env has a frozen preset that resolves to itself", () => {
       assertEquals(preset.planner.actionMode, "continuous");
     }
   }
-  // CartPole plans with its true reward only: no shaping, the first-action mean, an ensemble.
+  // CartPole plans with its true reward only: no shaping, the first-action mean, one network.
   const cartPole = MBRL_PRESETS["CartPole-v1"];
   assertEquals(cartPole.objective.shaping, null);
   assert(cartPole.planner.type === "random_shooting");
   assertEquals(cartPole.planner.selection, "firstActionMean");
-  assertEquals(cartPole.model.type, "ensemble");
-  assertEquals(cartPole.objective.explorationBonus, 1); // training episodes only
+  assertEquals(cartPole.model.type, "deterministic");
+  assertEquals(cartPole.objective.explorationBonus, 0);
   // The theta^2 term stays an option.
   const shaped = resolveMbrlConfig({ objective: { shaping: { weights: [0, 0, 0.05, 0] } } });
   assertEquals(shaped.objective.shaping, { weights: [0, 0, 0.05, 0] });
