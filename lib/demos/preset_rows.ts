@@ -9,7 +9,7 @@ import { ENV_IDS, envMetadata } from "../envs/registry.ts";
 import type { EnvId } from "../envs/types.ts";
 
 /** One env's preset, flattened to what a reader compares across envs. */
-export interface PresetRow {
+export type PresetRow = {
   env: EnvId;
   /** `Discrete(n)` or `Box(d)`. */
   actions: string;
@@ -25,7 +25,7 @@ export interface PresetRow {
   planner: string;
   /** Discount, terminal value, exploration bonus, shaping and reward source. */
   objective: string;
-}
+};
 
 /**
  * One {@linkcode PresetRow} per env, in `ENV_IDS` order, read from `MBRL_PRESETS`.
