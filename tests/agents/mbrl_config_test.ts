@@ -35,8 +35,16 @@ Deno.test("every env has a frozen preset that resolves to itself", () => {
   // The theta^2 term stays an option.
   const shaped = resolveMbrlConfig({ objective: { shaping: { weights: [0, 0, 0.05, 0] } } });
   assertEquals(shaped.objective.shaping, { weights: [0, 0, 0.05, 0] });
+  // MountainCarContinuous explores with an ensemble's disagreement and plans with a value.
+  const mcc = MBRL_PRESETS["MountainCarContinuous-v0"];
+  assertEquals(mcc.model.type, "ensemble");
+  assertEquals(mcc.planner.propagation, "expectation");
+  assertEquals(mcc.planner.discount, 0.99);
+  assertEquals(mcc.objective.terminalValue, true);
+  assertEquals(mcc.objective.explorationBonus, 10);
   // Every other preset keeps the default selection and model.
-  for (const id of ENV_IDS.filter((id) => id !== "CartPole-v1")) {
+  const plain = ["Pendulum-v1", "MountainCar-v0", "Acrobot-v1"] as const;
+  for (const id of plain) {
     const preset = MBRL_PRESETS[id];
     assertEquals(preset.objective.shaping, null);
     assert(preset.planner.type === "random_shooting");
