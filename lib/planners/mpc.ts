@@ -22,6 +22,7 @@ import {
 import type { OptimizeResult, SequenceOptimizer } from "./types.ts";
 import { PlanWorkerPool, type PlanWorkerPoolOptions } from "./plan_workers.ts";
 import {
+  type ActionSelection,
   type CemSettings,
   type MppiSettings,
   type ObjectiveSettings,
@@ -595,7 +596,7 @@ export interface RandomShootingMpcOptions extends MpcOptions {
    * that of highest mean score over the sequences beginning with it (`"firstActionMean"`).
    * @default {"best"}
    */
-  selection?: "best" | "firstActionMean";
+  selection?: ActionSelection;
 }
 
 /**

@@ -17,7 +17,7 @@ import type {
   SequenceObjective,
   SequenceOptimizer,
 } from "./types.ts";
-import { PLANNER_DEFAULTS } from "./planner_settings.ts";
+import { ACTION_SELECTIONS, type ActionSelection, PLANNER_DEFAULTS } from "./planner_settings.ts";
 import { assertInRange, assertPositive, assertPositiveInt } from "./validate.ts";
 
 /** Options every optimiser takes. */
@@ -347,7 +347,13 @@ export interface RandomShootingOptions extends BaseOptimizerOptions {
    * with the first action whose sequences have the highest mean score (NaN scores left out;
    * a first action no sequence starts with is never chosen). @default {"best"}
    */
-  selection?: "best" | "firstActionMean";
+  selection?: ActionSelection;
+}
+
+/** The best-scoring sequence and its score (`"best"` selection). */
+function bestSequence(scores: Float32Array): { best: number; score: number } {
+  const best = argmax(scores);
+  return { best, score: scores[best]! };
 }
 
 /**
@@ -409,7 +415,7 @@ function firstActionMean(
  * ```
  */
 export class RandomShootingOptimizer extends OptimizerBase implements SequenceOptimizer {
-  #selection: "best" | "firstActionMean";
+  #selection: ActionSelection;
 
   /**
    * @throws {RangeError} on a non-positive horizon or sample count, bad bounds, an unknown
@@ -418,7 +424,7 @@ export class RandomShootingOptimizer extends OptimizerBase implements SequenceOp
   constructor(options: RandomShootingOptions) {
     super(options);
     const selection = options.selection ?? "best";
-    if (selection !== "best" && selection !== "firstActionMean") {
+    if (!ACTION_SELECTIONS.includes(selection)) {
       throw new RangeError(
         `Expected selection to be "best" or "firstActionMean" but found "${selection}"`,
       );
@@ -453,15 +459,14 @@ export class RandomShootingOptimizer extends OptimizerBase implements SequenceOp
       }
     }
     const scores: Float32Array = yield seqs;
-    const chosen = this.#selection === "firstActionMean"
+    const { best, score } = this.#selection === "firstActionMean"
       ? firstActionMean(seqs, scores, { n, horizon, categories })
-      : { best: argmax(scores), score: NaN };
-    const best = chosen.best;
+      : bestSequence(scores);
     const width = horizon * actionDim;
     const sequence = seqs.slice(best * width, (best + 1) * width);
     return {
       sequence,
-      score: this.#selection === "firstActionMean" ? chosen.score : scores[best]!,
+      score,
       distribution: sequence.slice(),
       evaluations: n,
     };

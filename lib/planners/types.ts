@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { ActionSelection } from "./planner_settings.ts";
 
 /**
  * A function the optimisers maximise: scores `n` sequences `[n * H * A]`, returning `[n]`.
@@ -91,5 +92,5 @@ export interface OptimizerSettings {
   /** Categorical shift blend. */
   shiftBlend?: number;
   /** Random shooting's rule for the executed first action. */
-  selection?: "best" | "firstActionMean";
+  selection?: ActionSelection;
 }
