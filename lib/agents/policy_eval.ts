@@ -11,6 +11,7 @@
 import type { Env } from "../envs/types.ts";
 import type { EnvAction, MpcPlanner } from "../planners/mod.ts";
 import { Rng } from "../rng.ts";
+import { mean, std } from "../stats.ts";
 
 /**
  * Picks one action per row of `observations` (`[n * obsDim]` row-major); returns `[n]`
@@ -123,9 +124,7 @@ function* lockstepSteps(
     yield finished.length;
   }
   const done = returns.filter((_, e) => ended[e]);
-  const mean = done.reduce((a, b) => a + b, 0) / done.length;
-  const std = Math.sqrt(done.reduce((a, r) => a + (r - mean) ** 2, 0) / done.length);
-  return { returns: done, mean, std, stoppedEarly };
+  return { returns: done, mean: mean(done), std: std(done), stoppedEarly };
 }
 
 /** Options of {@linkcode evaluatePlanner}. */
@@ -382,12 +381,10 @@ export async function evaluatePlannerInWaves(
       break;
     }
   }
-  const mean = returns.reduce((a, b) => a + b, 0) / returns.length;
-  const std = Math.sqrt(returns.reduce((a, r) => a + (r - mean) ** 2, 0) / returns.length);
   return {
     returns,
-    mean,
-    std,
+    mean: mean(returns),
+    std: std(returns),
     stoppedEarly,
     planMs: planSteps > 0 ? planMsSum / planSteps : NaN,
     planSteps,
@@ -437,9 +434,7 @@ function evaluateOneByOne(
       break;
     }
   }
-  const mean = returns.reduce((a, b) => a + b, 0) / returns.length;
-  const std = Math.sqrt(returns.reduce((a, r) => a + (r - mean) ** 2, 0) / returns.length);
-  return { returns, mean, std, stoppedEarly };
+  return { returns, mean: mean(returns), std: std(returns), stoppedEarly };
 }
 
 /** Index of the largest of `k` values in each row of `values` (`[n * k]`); returns `[n]`. */
