@@ -66,7 +66,17 @@ export interface PlanEpisodeOptions {
   maxSteps?: number;
   /** Called after each step with the step index and that step's planning statistics. */
   onStep?: (step: number, stats: PlanStats) => void;
+  /** Plan with the exploration bonus, as in a training episode. @default {false} */
+  explore?: boolean;
 }
+
+/**
+ * What {@linkcode planEpisode} needs of a planner: an MPC planner, or any stand-in with
+ * `getAction` (one without `reset` or `lastStats` is not reset and records no statistics).
+ */
+export type EpisodePlanner =
+  & Pick<MpcPlanner, "getAction">
+  & Partial<Pick<MpcPlanner, "reset" | "lastStats">>;
 
 /**
  * Plays one episode choosing every action with `planner` (reset first, so no warm start
@@ -91,17 +101,19 @@ export interface PlanEpisodeOptions {
  */
 export function planEpisode(
   env: Env,
-  planner: MpcPlanner,
+  planner: EpisodePlanner,
   options: PlanEpisodeOptions = {},
 ): { episode: EpisodeRecord; stats: PlanStats[] } {
-  const { seed = 0, maxSteps, onStep } = options;
-  planner.reset();
+  const { seed = 0, maxSteps, onStep, explore = false } = options;
+  planner.reset?.();
   const stats: PlanStats[] = [];
   const episode = playEpisode(env, (observation, step) => {
-    const action = planner.getAction(observation);
-    const last = planner.lastStats!;
-    stats.push(last);
-    onStep?.(step, last);
+    const action = planner.getAction(observation, { explore });
+    const last = planner.lastStats;
+    if (last) {
+      stats.push(last);
+      onStep?.(step, last);
+    }
     return typeof action === "number" ? action : Array.from(action);
   }, { seed, maxSteps });
   return { episode, stats };

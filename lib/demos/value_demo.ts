@@ -7,8 +7,9 @@
  */
 import type { TransitionBatch } from "../buffer/types.ts";
 import type { Env, EnvId } from "../envs/types.ts";
-import type { MpcPlanner, PlanStats } from "../planners/mpc.ts";
-import { type EpisodePolicy, type EpisodeRecord, playEpisode } from "./episode.ts";
+import type { PlanStats } from "../planners/mpc.ts";
+import type { EpisodeRecord } from "./episode.ts";
+import { type EpisodePlanner, planEpisode } from "./model_demo.ts";
 
 /** Why an episode stopped. */
 export type EpisodeEnding =
@@ -101,11 +102,6 @@ export interface MyopicEpisodeResult {
   stats: PlanStats[];
 }
 
-/** What {@linkcode myopicEpisode} needs of a planner: an MPC planner, or any stand-in. */
-export type EpisodePlanner =
-  & Pick<MpcPlanner, "getAction">
-  & Partial<Pick<MpcPlanner, "reset" | "lastStats">>;
-
 /**
  * Plays one episode of `env` choosing each action with `planner` (reset first), scored by the
  * env itself (its true reward and termination), and says why it ended. With a planner on the
@@ -151,15 +147,7 @@ export function myopicEpisode(
     }
     return i;
   });
-  planner.reset?.();
-  const stats: PlanStats[] = [];
-  const policy: EpisodePolicy = (observation) => {
-    const action = planner.getAction(observation, { explore });
-    const last = planner.lastStats;
-    if (last) stats.push(last);
-    return typeof action === "number" ? action : Array.from(action);
-  };
-  const episode = playEpisode(env, policy, { seed, maxSteps });
+  const { episode, stats } = planEpisode(env, planner, { seed, maxSteps, explore });
   const ending = episodeEnding(env.id, episode, episode.states[episode.states.length - 1]!);
   const rows: StateTraceRow[] = [];
   episode.states.forEach((state, step) => {
