@@ -612,8 +612,8 @@ function writeComparison(
   host: Record<string, string | null>,
 ): Comparison {
   const first = results.find((x) => !x.reused) ?? results[0]!;
-  // Model-based run folders do not record tfjs's version (their summary.json has no `tfjs`), so
-  // when the first run is one of them the version comes from the first run that has it.
+  // Model-based run folders written before their summary.json recorded `tfjs` lack it, so the
+  // version comes from the first run that has it.
   const tfjs = first.tfjs !== "" ? first.tfjs : results.find((x) => x.tfjs !== "")?.tfjs ?? "";
   const comparison = buildComparison(
     results.map((x) => ({ ...x, runDir: relative(resolve(r.outDir), resolve(x.runDir)) })),
