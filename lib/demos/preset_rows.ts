@@ -42,7 +42,8 @@ export function presetRows(): PresetRow[] {
     const c = MBRL_PRESETS[env];
     const meta = envMetadata(env);
     const space = meta.actionSpace;
-    const p = c.planner as typeof c.planner & { selection?: string };
+    const p = c.planner;
+    const selection = p.type === "random_shooting" ? p.selection : "best";
     const o = c.objective;
     const objective = [
       `discount ${p.discount}`,
@@ -61,7 +62,7 @@ export function presetRows(): PresetRow[] {
         c.model.type === "ensemble" ? ` x ${c.model.numModels}` : ""
       }`,
       planner: `${p.type} H${p.horizon} x ${p.numSamples} ${p.actionMode}${
-        p.selection !== undefined && p.selection !== "best" ? `, ${p.selection}` : ""
+        selection !== "best" ? `, ${selection}` : ""
       }`,
       objective,
     };
