@@ -162,6 +162,8 @@ export class ModelBasedRLAgent {
           discount: planner.discount,
           learningRate: config.value.learningRate,
           targetTau: config.value.targetTau,
+          lambda: config.value.lambda,
+          initialValue: config.value.initialValue,
           rng: rng.stream("value"),
         })
         : null;
@@ -198,6 +200,8 @@ export class ModelBasedRLAgent {
         learningRate: v.learningRate,
         targetTau: v.targetTau,
         ...this.#valueFit,
+        lambda: v.lambda,
+        initialValue: v.initialValue,
       },
       envId: this.#envId,
       loop: { bufferCapacity: this.buffer.capacity },

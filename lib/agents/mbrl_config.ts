@@ -78,6 +78,10 @@ export interface ValueConfig {
   minSteps: number;
   /** Minibatch size of V. */
   batchSize: number;
+  /** Weight of longer returns in V's target: 0 is TD(0), above 0 TD(lambda) over the buffer's episodes. */
+  lambda: number;
+  /** Where V starts: 0, or `mean(r) / (1 - discount)` of the first fit's rewards. */
+  initialValue: "zero" | "meanReward";
 }
 
 /** The evaluation schedule (true env returns; no data added, not counted in `envSteps`). */
@@ -92,6 +96,14 @@ export interface EvalConfig {
    * decision; the row then records fewer episodes).
    */
   earlyStop: boolean;
+  /**
+   * With `earlyStop`: episodes run before the others, so that a weak controller is refused
+   * after these alone (the rest run together only when the first wave has not ruled out
+   * solving). The fewest worst-case episodes that rule it out is the right size: 1-2 for
+   * CartPole (a failed episode scores ~10 of 500), 3 for Acrobot-v1 (two -500s still allow
+   * a mean of -100 if the other eight scored 0).
+   */
+  firstWave: number;
 }
 
 /** The whole configuration of one MBRL run, resolved: every field has its value. */
@@ -184,11 +196,14 @@ export const MBRL_FIELD_DOCS: Readonly<{
     epochs: "terminal value V: passes over the buffer per refit",
     minSteps: "terminal value V: fewest gradient steps per refit",
     batchSize: "terminal value V: minibatch size",
+    lambda: "terminal value V: TD(lambda) weight of longer returns (0 = TD(0))",
+    initialValue: "terminal value V: start at zero or at mean(r) / (1 - discount)",
   }),
   eval: Object.freeze({
     every: "evaluate every N real steps after warm-up",
     episodes: "episodes per evaluation",
     earlyStop: "stop an evaluation once it can no longer solve the env",
+    firstWave: "with the early stop: episodes run before the rest",
   }),
 });
 
@@ -233,8 +248,11 @@ const SHARED = {
     epochs: 20,
     minSteps: 500,
     batchSize: 64,
+    lambda: 0,
+    initialValue: "zero" as "zero" | "meanReward",
   },
-  eval: { every: 100, episodes: 10, earlyStop: true },
+  // A first wave of 2 episodes: a weak CartPole controller is refused after it.
+  eval: { every: 100, episodes: 10, earlyStop: true, firstWave: 2 },
 } as const;
 
 /**
@@ -392,7 +410,7 @@ function validate(config: MbrlConfig): void {
       `Expected fit.validationFraction to be in (0, 1) but found ${fit.validationFraction}`,
     );
   }
-  for (const key of ["every", "episodes"] as const) {
+  for (const key of ["every", "episodes", "firstWave"] as const) {
     assertPositiveInt(config.eval[key], `eval.${key}`);
   }
   assertBoolean(config.eval.earlyStop, "eval.earlyStop");
@@ -451,6 +469,14 @@ function validate(config: MbrlConfig): void {
   }
   if (!(value.targetTau > 0 && value.targetTau <= 1)) {
     throw new RangeError(`Expected value.targetTau to be in (0, 1] but found ${value.targetTau}`);
+  }
+  if (!(value.lambda >= 0 && value.lambda <= 1)) {
+    throw new RangeError(`Expected value.lambda to be in [0, 1] but found ${value.lambda}`);
+  }
+  if (value.initialValue !== "zero" && value.initialValue !== "meanReward") {
+    throw new RangeError(
+      `Expected value.initialValue to be "zero" or "meanReward" but found "${value.initialValue}"`,
+    );
   }
   const shaping = objective.shaping;
   if (shaping !== null) {

@@ -87,9 +87,6 @@ export interface MbrlResult {
   runDir: string;
 }
 
-/** Episodes in an evaluation's first wave when its early stop is on (see `evaluate`). */
-const FIRST_WAVE = 2;
-
 /**
  * Trains a model-based agent with the configuration `config` resolves to (the env's preset
  * plus the fields given; see {@linkcode resolveMbrlConfig}) and writes `outDir/<runId>/`:
@@ -209,13 +206,13 @@ export async function trainModelBasedRL(
   const evaluate = async (full: boolean): Promise<boolean | undefined> => {
     status("eval", null, { evalEpisode: 0, evalEpisodes, evalMean: null });
     addPlanStats(); // the evaluation discards the planner's open statistics window
-    // With the early stop on, a small first wave runs before the rest: a weak controller is
-    // usually refused after one or two episodes, which a single 10-episode lockstep batch
+    // With the early stop on, a small first wave (`eval.firstWave`) runs before the rest: a
+    // weak controller is usually refused after it, which a single 10-episode lockstep batch
     // would only notice once those episodes end, having planned for all ten meanwhile.
     const earlyStop = evalConfig.earlyStop && !full;
     const outcome = await evaluatePlannerInWaves(agent.planner, evalEnvs, {
       rng: evalRng,
-      firstWave: earlyStop ? FIRST_WAVE : 0,
+      firstWave: earlyStop ? evalConfig.firstWave : 0,
       stopWhen: earlyStop
         ? (finished, episodes) => evaluationCannotSolve(envId, finished, episodes)
         : undefined,

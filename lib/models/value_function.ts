@@ -31,6 +31,22 @@
  * by a normaliser refitted (on states and next states) at every fit; the first layer of both
  * networks is re-expressed in the new normaliser, so a refit alone changes no prediction.
  *
+ * Two options for sparse rewards (both off by default). **`lambda`** replaces the one-step
+ * target by the TD(lambda) return over consecutive rows of the data (the buffer's
+ * chronological order; a row continues into the next when its next state is that row's state
+ * and neither flag is set), recomputed with the target network at every pass: TD(0) moves a
+ * backup about one step per `1 / targetTau` gradient steps, so on Acrobot-v1 (the goal ~100
+ * steps from the start) a fit of 500 steps carries the goal's value about 25 steps back; a
+ * lambda-return carries it along a whole successful episode in one pass (TD-MPC2 and Dreamer
+ * train their values on lambda-returns for the same reason). **`initialValue: "meanReward"`**
+ * starts V at `mean(r) / (1 - discount)` (the first fit's rewards) instead of 0: with a constant
+ * -1 per step (Acrobot, MountainCar) that is the exact value of every state of the data until a
+ * goal is reached, so the targets agree with V everywhere but near a goal and V is flat where
+ * nothing is known; started at 0, V falls towards -100 over many fits and is meanwhile uneven
+ * by tens of reward units, which a planner then chases. (With lambda-returns and V started at
+ * 0, states late in a time-limited episode would look near a goal, since they bootstrap on a
+ * V that has not yet fallen.)
+ *
  * Extrapolation: by default `predict` clamps each state component into the range of the last
  * fit's data. Imagined end states of a planner are often outside the data (that is where a
  * model's errors take them), and a ReLU network grows linearly there: measured on CartPole
@@ -92,6 +108,16 @@ export interface ValueFunctionOptions {
    * grows linearly out there, and a planner would chase that). @default {true}
    */
   clipToData?: boolean;
+  /**
+   * Weight of longer returns in the target, in [0, 1]: 0 is TD(0); above 0 the target is the
+   * TD(lambda) return over consecutive rows (see the module doc). @default {0}
+   */
+  lambda?: number;
+  /**
+   * Where V starts: `"zero"` (0 everywhere) or `"meanReward"` (`mean(r) / (1 - discount)` of
+   * the first fit's rewards, everywhere). @default {"zero"}
+   */
+  initialValue?: "zero" | "meanReward";
   /** Stream of the initial weights (`"init"`) and the minibatch order (`"fit"`). @default {new Rng(0)} */
   rng?: Rng;
 }
@@ -111,6 +137,8 @@ export interface ValueFunctionSettings {
   /** From the optimiser. */
   clipNorm: number | null;
   clipToData: boolean;
+  lambda: number;
+  initialValue: "zero" | "meanReward";
   /** Seed of the `rng` the function was built from. */
   seed: number;
 }
@@ -158,6 +186,25 @@ function isSource(data: TransitionBatch | TransitionSource): data is TransitionS
 }
 
 /**
+ * Per row, 1 when it continues into the next row: neither flag set and the next row's state
+ * equals this row's next state (a buffer's `all()` is chronological, episodes back to back).
+ */
+function continuations(batch: TransitionBatch): Uint8Array {
+  const n = batch.size;
+  const s = batch.stateDim;
+  const out = new Uint8Array(n);
+  for (let i = 0; i + 1 < n; i++) {
+    if (batch.terminated[i] || batch.truncated[i]) continue;
+    let same = true;
+    for (let j = 0; j < s && same; j++) {
+      same = batch.nextStates[i * s + j] === batch.states[(i + 1) * s + j];
+    }
+    out[i] = same ? 1 : 0;
+  }
+  return out;
+}
+
+/**
  * `V(s)`: a [64, 64] ReLU network on standardised states, fitted by TD(0) with a
  * Polyak-averaged target network over real transitions (see the module doc for why). Each
  * {@linkcode ValueFunction.fit} continues from the current weights (warm start). Until the
@@ -200,6 +247,8 @@ export class ValueFunction {
   #valueScale: number | null;
   #norm: Normalizer;
   #clip: boolean;
+  #lambda: number;
+  #initialValue: "zero" | "meanReward";
   /** Per-component `[low, high]` of the last fit's states, `[2 * stateDim]`. */
   #range: Float32Array;
   /** The return bounds of the last fit's rewards: `[min(0, r_min), max(0, r_max)] / (1 - discount)`. */
@@ -237,6 +286,14 @@ export class ValueFunction {
     }
     const clipNorm = options.clipNorm ?? null;
     if (clipNorm !== null) assertPositive(clipNorm, "clipNorm");
+    const lambda = options.lambda ?? 0;
+    assertInRange(lambda, "lambda", { low: 0, high: 1, closed: true });
+    const initial = options.initialValue ?? "zero";
+    if (initial !== "zero" && initial !== "meanReward") {
+      throw new TypeError(
+        `Expected initialValue to be "zero" or "meanReward" but found ${String(initial)}`,
+      );
+    }
     const rng = options.rng ?? new Rng(0);
     this.stateDim = stateDim;
     this.#discount = discount;
@@ -263,6 +320,8 @@ export class ValueFunction {
     }
     this.#range = new Float32Array(2 * stateDim);
     this.#fitRng = rng.stream("fit");
+    this.#lambda = lambda;
+    this.#initialValue = initial;
   }
 
   /** What this value function is: network shape from its layers, rates from its optimiser. */
@@ -278,6 +337,8 @@ export class ValueFunction {
       valueScale: this.#valueScale,
       clipNorm: this.#adam.clipNorm ?? null,
       clipToData: this.#clip,
+      lambda: this.#lambda,
+      initialValue: this.#initialValue,
       seed: this.#seed,
     };
   }
@@ -353,6 +414,7 @@ export class ValueFunction {
     this.#bounds = [rMin / (1 - this.#discount), rMax / (1 - this.#discount)];
     const scale = this.#valueScale ?? this.#autoScale(rewards);
     this.#valueScale = scale;
+    if (!this.#fitted && this.#initialValue === "meanReward") this.#startAtMeanReward(rewards);
     const scaledRewards = new Float32Array(n);
     const alive = new Float32Array(n);
     let terminatedRows = 0;
@@ -370,13 +432,19 @@ export class ValueFunction {
     const order = Int32Array.from({ length: n }, (_, i) => i);
     const history: number[] = [];
     let steps = 0;
+    const continues = this.#lambda > 0 ? continuations(batch) : null;
+    let y: tf.Tensor2D | null = null;
     try {
       for (let epoch = 1; epoch <= epochs; epoch++) {
         this.#fitRng.shuffle(order);
+        if (continues !== null) {
+          y?.dispose();
+          y = this.#lambdaTargets(xNext, scaledRewards, alive, continues);
+        }
         const sums: tf.Scalar[] = [];
         for (let lo = 0; lo < n; lo += batchSize) {
           const idx = order.subarray(lo, Math.min(n, lo + batchSize));
-          sums.push(this.#step(idx, x, xNext, r, a));
+          sums.push(y === null ? this.#step(idx, x, xNext, r, a) : this.#stepTo(idx, x, y));
           steps++;
           // Yield to the event loop now and then so timers and workers are not starved.
           if (steps % 64 === 0) await new Promise((resolve) => setTimeout(resolve, 0));
@@ -395,6 +463,7 @@ export class ValueFunction {
       }
     } finally {
       tf.dispose([x, xNext, r, a]);
+      y?.dispose();
     }
     this.#fitted = true;
     return {
@@ -478,6 +547,65 @@ export class ValueFunction {
       });
       return tf.sum(tf.square(diff)) as tf.Scalar;
     });
+  }
+
+  /** One Adam step towards fixed targets `y` and the target update; the summed squared error. */
+  #stepTo(rows: Int32Array, x: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar {
+    const tau = this.#targetTau;
+    return tf.tidy(() => {
+      const idx = tf.tensor1d(rows, "int32");
+      const { output, cache } = this.#online.forwardWithCache(tf.gather(x, idx) as tf.Tensor2D);
+      const diff = tf.sub(output, tf.gather(y, idx)) as tf.Tensor2D;
+      const grads = this.#online.backward(cache, tf.mul(diff, 2 / rows.length) as tf.Tensor2D);
+      this.#adam.step(grads);
+      const online = this.#online.variables;
+      this.#target.variables.forEach((v, i) => {
+        v.assign(
+          tau === 1 ? tf.clone(online[i]!) : tf.add(tf.mul(online[i]!, tau), tf.mul(v, 1 - tau)),
+        );
+      });
+      return tf.sum(tf.square(diff)) as tf.Scalar;
+    });
+  }
+
+  /**
+   * The TD(lambda) returns of every row, in scaled units, `[n, 1]`, from the target network's
+   * values of the next states: `G_i = r_i + discount * alive_i * ((1 - lambda) V'(s'_i) +
+   * lambda G_{i+1})` where row i continues into row i + 1, else `r_i + discount * alive_i *
+   * V'(s'_i)` (computed backwards, in float64).
+   */
+  #lambdaTargets(
+    xNext: tf.Tensor2D,
+    rewards: Float32Array,
+    alive: Float32Array,
+    continues: Uint8Array,
+  ): tf.Tensor2D {
+    const out = tf.tidy(() => this.#target.forward(xNext));
+    const vNext = out.dataSync() as Float32Array;
+    out.dispose();
+    const n = rewards.length;
+    const lambda = this.#lambda;
+    const g = this.#discount;
+    const targets = new Float32Array(n);
+    let next = 0;
+    for (let i = n - 1; i >= 0; i--) {
+      const boot = continues[i] ? (1 - lambda) * vNext[i]! + lambda * next : vNext[i]!;
+      next = rewards[i]! + g * alive[i]! * boot;
+      targets[i] = next;
+    }
+    return tf.tensor2d(targets, [n, 1]);
+  }
+
+  /** Sets both networks' output bias to `mean(r) / (1 - discount)`, in scaled units. */
+  #startAtMeanReward(rewards: Float32Array): void {
+    let sum = 0;
+    for (let i = 0; i < rewards.length; i++) sum += rewards[i]!;
+    const start = sum / rewards.length / (1 - this.#discount) / this.#valueScale!;
+    for (const net of [this.#online, this.#target]) {
+      const weights = net.getWeights();
+      weights[weights.length - 1]!.fill(start);
+      net.setWeights(weights);
+    }
   }
 
   /** A copy of `states` with each component clamped into the last fit's range. */

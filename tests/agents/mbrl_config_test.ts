@@ -11,6 +11,7 @@ import {
 import { setupBackend } from "../../lib/backend.ts";
 import { ENV_IDS, envMetadata } from "../../lib/envs/registry.ts";
 import { trainFlags, trainOptionsFromArgs } from "../../lib/cli/train.ts";
+import type { EvalRow } from "../../lib/run_folder.ts";
 
 await setupBackend();
 
@@ -102,6 +103,13 @@ Deno.test("bad configurations are refused naming the field, what is allowed and 
       /"ensemble" with objective.explorationBonus/,
     ],
     [{ value: { targetTau: 0 } }, RangeError, /value.targetTau to be in \(0, 1\]/],
+    [{ value: { lambda: 1.5 } }, RangeError, /value.lambda to be in \[0, 1\] but found 1.5/],
+    [
+      { value: { initialValue: "one" as never } },
+      RangeError,
+      /value.initialValue to be "zero" or "meanReward" but found "one"/,
+    ],
+    [{ eval: { firstWave: 0 } }, RangeError, /eval.firstWave to be a positive integer/],
     [{ planner: { selection: "median" as never } }, RangeError, /selection to be one of best/],
     [
       { planner: { actionMode: "continuous", selection: "firstActionMean" } },
@@ -135,8 +143,16 @@ Deno.test("config.json is what the agent and planner were built with, read back 
       discount: 0.95,
     },
     objective: { shaping: { weights: [0.1, 0, 0.01] }, terminalValue: true, explorationBonus: 0.5 },
-    value: { hiddenSizes: [8], learningRate: 2e-3, targetTau: 0.1, epochs: 2, minSteps: 10 },
-    eval: { every: 20, episodes: 1, earlyStop: false },
+    value: {
+      hiddenSizes: [8],
+      learningRate: 2e-3,
+      targetTau: 0.1,
+      epochs: 2,
+      minSteps: 10,
+      lambda: 0.5,
+      initialValue: "meanReward",
+    },
+    eval: { every: 20, episodes: 1, earlyStop: false, firstWave: 3 },
   };
   const { agent, config, runDir } = await trainModelBasedRL(input, { outDir, runId: "x" });
   try {
@@ -165,9 +181,42 @@ Deno.test("config.json is what the agent and planner were built with, read back 
     assertEquals(built.value.targetTau, config.value.targetTau);
     assertAlmostEquals(built.value.learningRate, config.value.learningRate, 1e-12);
     assertEquals(built.value.epochs, config.value.epochs);
+    assertEquals(built.value.lambda, 0.5);
+    assertEquals(built.value.initialValue, "meanReward");
   } finally {
     agent.dispose();
   }
+});
+
+Deno.test("eval.firstWave: an evaluation refused after its first wave plans only for it", async () => {
+  // Right after a 40-step warm-up the Acrobot controller fails every episode (-500): two
+  // failures still allow a mean of -100 if the other eight scored 0, three do not. A first
+  // wave of 3 is refused after it; with 2 the other eight run (in lockstep) until they fail.
+  const outDir = await Deno.makeTempDir();
+  const rows: Record<number, EvalRow> = {};
+  const evaluations: Record<number, number> = {};
+  for (const firstWave of [2, 3]) {
+    const { agent, history } = await trainModelBasedRL({
+      envId: "Acrobot-v1",
+      loop: { maxSteps: 41, warmupSteps: 40 },
+      fit: { epochs: 1 },
+      planner: { numSamples: 10, horizon: 2 },
+      eval: { every: 100, firstWave },
+    }, { outDir, runId: `wave${firstWave}` });
+    evaluations[firstWave] = agent.planner.modelEvaluations;
+    agent.dispose();
+    rows[firstWave] = history.find((row): row is EvalRow =>
+      row.kind === "eval" && row.envSteps === 40
+    )!;
+  }
+  await Deno.remove(outDir, { recursive: true });
+  assertEquals(rows[3]!.evalEpisodes, 3);
+  assertEquals(rows[3]!.evalReturnMean, -500);
+  assertEquals(rows[3]!.evalStoppedEarly, true);
+  // 7 more episodes of 500 planning steps of 10 sequences x 2 steps, less any that the final
+  // (full, equal-length) evaluation ends sooner by chance.
+  const extra = evaluations[2]! - evaluations[3]!;
+  assert(extra > 0.8 * 7 * 500 * 20, `first wave 2 planned only ${extra} more model rows`);
 });
 
 Deno.test("the train CLI's help is generated from the field docs and the env's preset", () => {

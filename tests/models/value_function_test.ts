@@ -176,6 +176,8 @@ Deno.test("value function: predicts zeros before the first fit, and its settings
     valueScale: null,
     clipNorm: null,
     clipToData: true,
+    lambda: 0,
+    initialValue: "zero",
     seed: 5,
   });
   const custom = new ValueFunction({
@@ -187,6 +189,8 @@ Deno.test("value function: predicts zeros before the first fit, and its settings
     targetTau: 1,
     valueScale: 50,
     clipNorm: 10,
+    lambda: 0.9,
+    initialValue: "meanReward",
   });
   const s = custom.settings;
   assertEquals(
@@ -198,8 +202,10 @@ Deno.test("value function: predicts zeros before the first fit, and its settings
       s.targetTau,
       s.valueScale,
       s.clipNorm,
+      s.lambda,
+      s.initialValue,
     ],
-    [[16], "tanh", 0.9, 3e-4, 1, 50, 10],
+    [[16], "tanh", 0.9, 3e-4, 1, 50, 10, 0.9, "meanReward"],
   );
   value.dispose();
   custom.dispose();
@@ -275,6 +281,92 @@ Deno.test("value function: small data gets at least minSteps gradient steps, in 
   value.dispose();
 });
 
+/** A chain 0 -> 1 -> ... -> 19 -> end (terminated), reward 1 on the last step, 10 episodes. */
+function longChain(): TransitionBatch {
+  const rows: Row[] = [];
+  for (let i = 0; i < 20; i++) {
+    rows.push({
+      s: [i],
+      a: [0],
+      next: [i === 19 ? 19 : i + 1],
+      r: i === 19 ? 1 : 0,
+      term: i === 19,
+    });
+  }
+  return repeatRows(rows, 10);
+}
+
+Deno.test("value function: lambda-returns carry a goal's value back along an episode in a few passes, TD(0) does not", async () => {
+  const truth = 0.95 ** 19; // V(0): 19 steps before the rewarding one
+  const fitted = async (lambda: number) => {
+    const value = new ValueFunction({
+      stateDim: 1,
+      discount: 0.95,
+      learningRate: 3e-3,
+      lambda,
+      rng: new Rng(2),
+    });
+    // 200 rows, 4 minibatches a pass: 160 steps, a TD(0) backup travels ~8 states.
+    const report = await value.fit(longChain(), { epochs: 40, batchSize: 50, minSteps: 0 });
+    const v = value.predict(probe(0, 10, 19), 3);
+    value.dispose();
+    return { v, report };
+  };
+  const td0 = await fitted(0);
+  const td1 = await fitted(1);
+  assertEquals(td1.report.steps, 160);
+  assertAlmostEquals(td1.v[2]!, 1, 0.1, "V(19) with lambda 1");
+  assertAlmostEquals(td1.v[1]!, 0.95 ** 9, 0.1, "V(10) with lambda 1");
+  assertAlmostEquals(td1.v[0]!, truth, 0.1, "V(0) with lambda 1");
+  // TD(0) with the same steps has not carried the reward back to the start.
+  assert(td0.v[0]! < truth / 2, `TD(0) V(0) ${td0.v[0]} should lag far behind ${truth}`);
+});
+
+Deno.test("value function: lambda-returns stop at episode ends and at rows that do not continue", async () => {
+  // Rows 0 -> 1 (r 0) then a row whose state is not the last row's next state: 5 -> end (r 1,
+  // terminated). If the return ran across the break, V(0) would be discount * 1; it must
+  // stay what TD bootstraps from V(1), which no row starts from (V(1) is V at the clamp, ~V(0)).
+  const rows: Row[] = [
+    { s: [0], a: [0], next: [1], r: 0 },
+    { s: [5], a: [0], next: [5], r: 1, term: true },
+  ];
+  const value = new ValueFunction({
+    stateDim: 1,
+    discount: 0.9,
+    learningRate: 1e-2,
+    targetTau: 1,
+    lambda: 1,
+    clipToData: false,
+    rng: new Rng(0),
+  });
+  await value.fit(repeatRows(rows, 32), { epochs: 100, batchSize: 64, minSteps: 0 });
+  const v = value.predict(probe(0, 5), 2);
+  assertAlmostEquals(v[1]!, 1, 0.1, "V(5)");
+  assert(v[0]! < 0.5, `V(0) ${v[0]} must not take the next row's reward`);
+  value.dispose();
+});
+
+Deno.test('value function: initialValue "meanReward" starts V at mean(r) / (1 - discount), exact for a constant reward', async () => {
+  // A cycle with -1 on both steps and no termination: V = -1 / (1 - 0.9) = -10 everywhere.
+  const rows: Row[] = [
+    { s: [0], a: [0], next: [1], r: -1 },
+    { s: [1], a: [0], next: [0], r: -1 },
+  ];
+  const fitted = async (initialValue: "zero" | "meanReward") => {
+    const value = new ValueFunction({ stateDim: 1, discount: 0.9, initialValue, rng: new Rng(1) });
+    await value.fit(repeatRows(rows, 32), { epochs: 20, batchSize: 64, minSteps: 0 });
+    const v = value.predict(probe(0, 1), 2);
+    value.dispose();
+    return v;
+  };
+  const started = await fitted("meanReward");
+  // The targets -1 + 0.9 * -10 equal V: nothing moves.
+  assertAlmostEquals(started[0]!, -10, 1e-3);
+  assertAlmostEquals(started[1]!, -10, 1e-3);
+  const zero = await fitted("zero");
+  assert(zero[0]! > -5, `from 0, 20 steps leave V(0) at ${zero[0]}, far from -10`);
+});
+
 Deno.test("value function: fit and predict leak no tensors", async () => {
   const value = new ValueFunction({ stateDim: 1, rng: new Rng(0) });
   await value.fit(chain(), { epochs: 1, minSteps: 0 });
@@ -285,6 +377,13 @@ Deno.test("value function: fit and predict leak no tensors", async () => {
   assertEquals(tf.memory().numTensors, before);
   value.dispose();
   assert(tf.memory().numTensors < before);
+  const lambda = new ValueFunction({ stateDim: 1, lambda: 0.8, initialValue: "meanReward" });
+  await lambda.fit(chain(), { epochs: 1, minSteps: 0 });
+  const start = tf.memory().numTensors;
+  await lambda.fit(chain(), { epochs: 3, batchSize: 64, minSteps: 0 });
+  lambda.predict(probe(0, 1), 2);
+  assertEquals(tf.memory().numTensors, start);
+  lambda.dispose();
 });
 
 Deno.test("value function: refuses bad options and inputs with messages naming them", async () => {
@@ -306,6 +405,12 @@ Deno.test("value function: refuses bad options and inputs with messages naming t
     () => new ValueFunction({ stateDim: 1, valueScale: "big" as unknown as number }),
     TypeError,
     "valueScale",
+  );
+  assertThrows(() => new ValueFunction({ stateDim: 1, lambda: 1.5 }), RangeError, "lambda");
+  assertThrows(
+    () => new ValueFunction({ stateDim: 1, initialValue: "one" as unknown as "zero" }),
+    TypeError,
+    "initialValue",
   );
   const value = new ValueFunction({ stateDim: 2 });
   assertThrows(
