@@ -1,8 +1,9 @@
 /**
  * The planning worker's script (started by {@linkcode PlanWorkerPool}): it loads the model
- * the pool saved, then rolls out the rows it is posted with {@linkcode rolloutTotals} and
- * writes their objectives into the shared result buffer, signalling through the shared
- * control words. Not meant to be imported.
+ * the pool saved, then waits (`Atomics.waitAsync`, so that load messages still arrive) for the
+ * pool to bump its job word, reads its rows from the shared job buffer ({@linkcode readJob}),
+ * rolls them out with {@linkcode rolloutTotals} and writes their objectives into the shared
+ * result buffer, signalling through the shared control words. Not meant to be imported.
  *
  * @module
  */
@@ -11,15 +12,19 @@ import { setupBackend } from "../backend.ts";
 import { envMetadata } from "../envs/registry.ts";
 import type { EnvRules } from "../envs/types.ts";
 import { type BaseDynamicsModel, loadDynamicsModel } from "../models/mod.ts";
+import { readJob } from "./plan_job.ts";
 import { rolloutStride, rolloutTotals } from "./rollout.ts";
 import type { PlanWorkerReply, PlanWorkerRequest } from "./plan_workers.ts";
 
-const CTRL_WORDS = 4;
+// The control words of plan_workers.ts: DONE, STATUS, HEARTBEAT, JOB, STOP.
+const CTRL_WORDS = 5;
+const DONE = 0;
+const STATUS = 1;
+const HEARTBEAT = 2;
+const JOB = 3;
+const STOP = 4;
 const ERROR_BYTES = 2048;
 
-let control: Int32Array | undefined;
-let errors: Uint8Array | undefined;
-let base = 0;
 let model: BaseDynamicsModel | undefined;
 let rules: EnvRules | undefined;
 let backend: Promise<unknown> | undefined;
@@ -28,51 +33,76 @@ function reply(message: PlanWorkerReply): void {
   parentPort!.postMessage(message);
 }
 
-parentPort!.on("message", async (message: PlanWorkerRequest) => {
-  if (message.kind === "init") {
-    control = new Int32Array(message.control);
-    errors = new Uint8Array(message.error);
-    base = message.index * CTRL_WORDS;
-    backend = setupBackend({ backend: "wasm" });
-    return;
-  }
-  if (message.kind === "load") {
-    try {
-      await backend;
-      const next = await loadDynamicsModel(message.path);
-      model?.dispose();
-      model = next;
-      rules = envMetadata(message.envId).rules;
-      reply({ kind: "loaded", version: message.version });
-    } catch (error) {
-      reply({ kind: "error", message: (error as Error).message });
-    }
-    return;
-  }
-  const ctrl = control!;
+/** Runs job `seq` and reports it done (status 1 and the message on failure). */
+function runJob(
+  seq: number,
+  shared: { ctrl: Int32Array; errors: Uint8Array; index: number; job: SharedArrayBuffer },
+  result: SharedArrayBuffer,
+): void {
+  const { ctrl, errors, index } = shared;
+  const base = index * CTRL_WORDS;
   let status = 0;
   try {
     if (model === undefined) throw new Error("no model loaded");
-    const out = new Float64Array(
-      message.result,
-      0,
-      message.batch.rows * rolloutStride(message.spec),
-    );
-    rolloutTotals(model, rules, message.spec, message.batch, {
+    const { spec, batch } = readJob(shared.job);
+    const out = new Float64Array(result, 0, batch.rows * rolloutStride(spec));
+    rolloutTotals(model, rules, spec, batch, {
       lo: 0,
-      hi: message.batch.rows,
+      hi: batch.rows,
       out,
-      onBlockStep: () => Atomics.add(ctrl, base + 2, 1),
+      onBlockStep: () => Atomics.add(ctrl, base + HEARTBEAT, 1),
     });
   } catch (error) {
     status = 1;
     const text = new TextEncoder().encode(String((error as Error).message ?? error));
-    const index = base / CTRL_WORDS;
-    const slice = errors!.subarray(index * ERROR_BYTES, (index + 1) * ERROR_BYTES);
+    const slice = errors.subarray(index * ERROR_BYTES, (index + 1) * ERROR_BYTES);
     slice.fill(0);
     slice.set(text.subarray(0, ERROR_BYTES - 1));
   }
-  Atomics.store(ctrl, base + 1, status);
-  Atomics.store(ctrl, base, message.seq);
-  Atomics.notify(ctrl, base);
+  Atomics.store(ctrl, base + STATUS, status);
+  Atomics.store(ctrl, base + DONE, seq);
+  Atomics.notify(ctrl, base + DONE);
+}
+
+/** Serves jobs until the pool sets the stop flag: wait for the job word to change, run, repeat. */
+async function serve(
+  shared: { ctrl: Int32Array; errors: Uint8Array; index: number; job: SharedArrayBuffer },
+  result: SharedArrayBuffer,
+): Promise<void> {
+  const word = shared.index * CTRL_WORDS + JOB;
+  const stop = shared.index * CTRL_WORDS + STOP;
+  let last = Atomics.load(shared.ctrl, word);
+  for (;;) {
+    const wait = Atomics.waitAsync(shared.ctrl, word, last);
+    if (wait.async) await wait.value;
+    if (Atomics.load(shared.ctrl, stop) !== 0) return;
+    const seq = Atomics.load(shared.ctrl, word);
+    if (seq === last) continue;
+    last = seq;
+    runJob(seq, shared, result);
+  }
+}
+
+parentPort!.on("message", async (message: PlanWorkerRequest) => {
+  if (message.kind === "init") {
+    backend = setupBackend({ backend: "wasm" });
+    const shared = {
+      ctrl: new Int32Array(message.control),
+      errors: new Uint8Array(message.error),
+      index: message.index,
+      job: message.job,
+    };
+    void serve(shared, message.result);
+    return;
+  }
+  try {
+    await backend;
+    const next = await loadDynamicsModel(message.path);
+    model?.dispose();
+    model = next;
+    rules = envMetadata(message.envId).rules;
+    reply({ kind: "loaded", version: message.version });
+  } catch (error) {
+    reply({ kind: "error", message: (error as Error).message });
+  }
 });

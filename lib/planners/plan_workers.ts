@@ -5,18 +5,22 @@
  *
  * The wasm backend computes on one thread per process, so threads are the only way to use a
  * second core. Planning calls are synchronous (`getAction` returns an action), so the main
- * thread cannot wait for a reply message; it posts each worker its rows (start states, env
- * actions and pre-drawn noise, copied once and moved as transferable typed arrays), computes
- * its own share, then waits with `Atomics.wait` until each worker has written its row
- * objectives into a shared result buffer. Because every random draw is made on the main thread
- * before the split and rows do not interact, the result is the same for any worker count.
+ * thread cannot wait for a reply message. Each worker received, once, a growable shared job
+ * buffer and a shared result buffer; per call the main thread writes the worker's rows (start
+ * states, env actions and pre-drawn noise: {@linkcode writeJob}) into its job buffer, bumps the
+ * worker's job word and notifies it (the worker waits with `Atomics.waitAsync`, so its event
+ * loop still takes weight loads), computes its own share, then waits with `Atomics.wait` until
+ * each worker has written its row objectives into its result buffer. No message per call: a
+ * `postMessage` that transferred the rows took ~3.4 ms to reach the worker here. Because every
+ * random draw is made on the main thread before the split and rows do not interact, the
+ * result is the same for any worker count.
  *
  * Weights are copied by `model.save` into a temporary folder and `loadDynamicsModel` in each
  * worker ({@linkcode PlanWorkerPool.sync}, once per refit). The threads are
  * `node:worker_threads` workers, unreferenced while idle: unlike Deno's web `Worker` (which
- * has no `unref`), a pool that is never disposed does not keep the process from exiting. A worker that throws, or makes no
- * progress for `stallTimeoutMs` (terminated, crashed), makes the planning call throw; the
- * pool is then unusable.
+ * has no `unref`), a pool that is never disposed does not keep the process from exiting. A
+ * worker that throws, or makes no progress for `stallTimeoutMs` (terminated, crashed), makes
+ * the planning call throw; the pool is then unusable.
  *
  * @module
  */
@@ -25,13 +29,8 @@ import { envMetadata } from "../envs/registry.ts";
 import type { EnvId, EnvRules } from "../envs/types.ts";
 import type { BaseDynamicsModel } from "../models/mod.ts";
 import type { RolloutRunner } from "./trajectory_evaluator.ts";
-import {
-  type RolloutBatch,
-  type RolloutSpec,
-  rolloutStride,
-  rolloutTotals,
-  sliceBatch,
-} from "./rollout.ts";
+import { createJobBuffer, JOB_BUFFER_MAX_BYTES, jobBytes, writeJob } from "./plan_job.ts";
+import { type RolloutBatch, type RolloutSpec, rolloutStride, rolloutTotals } from "./rollout.ts";
 
 /** Dense-layer FLOPs per thread and model call below which splitting does not pay here. */
 const MIN_FLOPS_PER_THREAD = 4e7;
@@ -47,29 +46,38 @@ function denseFlopsPerRow(model: BaseDynamicsModel): number {
 }
 
 /** Control words per worker in the shared control array. */
-const CTRL_WORDS = 4;
+const CTRL_WORDS = 5;
 /** Index of the sequence number of the last finished job. */
 const DONE = 0;
 /** Index of the status of that job (0 ok, 1 failed). */
 const STATUS = 1;
 /** Index of a counter the worker bumps after every model call. */
 const HEARTBEAT = 2;
+/** Index of the sequence number of the job posted last (the worker waits on it). */
+const JOB = 3;
+/**
+ * Index of the stop flag: set before a worker is terminated, so that it serves no further job
+ * (Deno's `terminate()` resolves, and fires `exit`, while the thread can still pick one up).
+ */
+const STOP = 4;
 /** Bytes of a worker's error message buffer. */
 const ERROR_BYTES = 2048;
 
 /** Messages the main thread posts to a worker. */
 export type PlanWorkerRequest =
-  | { kind: "init"; control: SharedArrayBuffer; error: SharedArrayBuffer; index: number }
-  | { kind: "load"; path: string; envId: EnvId; version: number }
   | {
-    kind: "run";
-    seq: number;
-    spec: RolloutSpec;
-    batch: RolloutBatch;
+    kind: "init";
+    control: SharedArrayBuffer;
+    error: SharedArrayBuffer;
+    index: number;
+    /** The worker's growable job buffer ({@linkcode writeJob}'s layout). */
+    job: SharedArrayBuffer;
+    /** The worker's growable result buffer: its rows' objectives, `rolloutStride` per row. */
     result: SharedArrayBuffer;
-  };
+  }
+  | { kind: "load"; path: string; envId: EnvId; version: number };
 
-/** Messages a worker posts back (only for loading; run results go through shared memory). */
+/** Messages a worker posts back (only for loading; jobs and results go through shared memory). */
 export type PlanWorkerReply =
   | { kind: "loaded"; version: number }
   | { kind: "error"; message: string };
@@ -98,6 +106,7 @@ export interface PlanWorkerPoolOptions {
 
 interface Slot {
   worker: Worker;
+  job: SharedArrayBuffer;
   result: SharedArrayBuffer;
   alive: boolean;
 }
@@ -162,7 +171,12 @@ export class PlanWorkerPool implements RolloutRunner {
     for (let index = 0; index < workers; index++) {
       const worker = new Worker(new URL("./plan_worker.ts", import.meta.url));
       worker.unref();
-      const slot: Slot = { worker, result: new SharedArrayBuffer(8), alive: true };
+      const slot: Slot = {
+        worker,
+        job: createJobBuffer(),
+        result: new SharedArrayBuffer(8, { maxByteLength: JOB_BUFFER_MAX_BYTES }),
+        alive: true,
+      };
       worker.on("error", (error: Error) => {
         this.#failure ??= `Planning worker ${index} crashed: ${error.message}`;
       });
@@ -170,7 +184,14 @@ export class PlanWorkerPool implements RolloutRunner {
         slot.alive = false;
       });
       worker.postMessage(
-        { kind: "init", control, error: errors, index } satisfies PlanWorkerRequest,
+        {
+          kind: "init",
+          control,
+          error: errors,
+          index,
+          job: slot.job,
+          result: slot.result,
+        } satisfies PlanWorkerRequest,
       );
       this.#slots.push(slot);
     }
@@ -222,8 +243,9 @@ export class PlanWorkerPool implements RolloutRunner {
   }
 
   /**
-   * Splits the rows into `size + 1` contiguous shares, posts one to each worker, rolls out
-   * the first on this thread and waits for the others.
+   * Splits the rows into `size + 1` contiguous shares, hands one to each worker, rolls out
+   * the first on this thread and waits for the others. A share too large for a job buffer
+   * ({@linkcode JOB_BUFFER_MAX_BYTES}) is not split: the whole batch runs on this thread.
    *
    * @throws {Error} when a worker failed, crashed or stalled, or the pool is disposed.
    */
@@ -234,47 +256,65 @@ export class PlanWorkerPool implements RolloutRunner {
     // Numbers per row in `out` and the result buffers (the objective, or more: rolloutStride).
     const stride = rolloutStride(spec);
     const bounds = Array.from({ length: threads + 1 }, (_, k) => Math.round((k * R) / threads));
+    const share = (w: number) => ({ lo: bounds[w + 1]!, hi: bounds[w + 2]! });
+    const fits = this.#slots.every((_, w) => {
+      const { lo, hi } = share(w);
+      return jobBytes(spec, batch, lo, hi) <= JOB_BUFFER_MAX_BYTES &&
+        (hi - lo) * stride * 8 <= JOB_BUFFER_MAX_BYTES;
+    });
+    if (!fits) {
+      rolloutTotals(this.#model, this.#rules, spec, batch, { lo: 0, hi: R, out });
+      return;
+    }
     const seq = ++this.#seq;
     this.#slots.forEach((slot, w) => {
-      const lo = bounds[w + 1]!;
-      const hi = bounds[w + 2]!;
-      const part = sliceBatch(spec, batch, lo, hi);
-      if (slot.result.byteLength < (hi - lo) * stride * 8) {
-        slot.result = new SharedArrayBuffer(Math.max(8, R * stride * 8));
-      }
-      const transfer = [part.states, part.actions, part.members, part.meanNoise, part.rewardNoise]
-        .filter((a) => a !== undefined).map((a) => a!.buffer as ArrayBuffer);
-      slot.worker.postMessage(
-        { kind: "run", seq, spec, batch: part, result: slot.result } satisfies PlanWorkerRequest,
-        transfer,
-      );
+      const { lo, hi } = share(w);
+      writeJob(slot.job, spec, batch, lo, hi);
+      const resultBytes = Math.max(8, (hi - lo) * stride * 8);
+      if (slot.result.byteLength < resultBytes) slot.result.grow(resultBytes);
+      Atomics.store(this.#control, w * CTRL_WORDS + JOB, seq);
+      Atomics.notify(this.#control, w * CTRL_WORDS + JOB);
     });
-    rolloutTotals(this.#model, this.#rules, spec, batch, {
-      lo: 0,
-      hi: bounds[1]!,
-      out: out.subarray(0, bounds[1]! * stride),
-    });
+    // Wait for the workers even when this thread's share throws: the next call rewrites their
+    // job buffers, which must not happen while they still read them.
+    let failure: { error: unknown } | undefined;
+    try {
+      rolloutTotals(this.#model, this.#rules, spec, batch, {
+        lo: 0,
+        hi: bounds[1]!,
+        out: out.subarray(0, bounds[1]! * stride),
+      });
+    } catch (error) {
+      failure = { error };
+    }
     this.#slots.forEach((slot, w) => {
       this.#await(w, seq);
-      const lo = bounds[w + 1]!;
-      const hi = bounds[w + 2]!;
+      const { lo, hi } = share(w);
       out.set(new Float64Array(slot.result, 0, (hi - lo) * stride), lo * stride);
     });
+    if (failure !== undefined) throw failure.error;
   }
 
   /**
    * Terminates worker `index` without telling the pool, as a crash would (for tests: the
-   * next planning call must fail rather than return a wrong action).
+   * next planning call must fail rather than return a wrong action). Resolves once the thread
+   * has exited (its `exit` event; `terminate()` itself can resolve while the thread still runs).
    */
-  terminateWorker(index: number): void {
-    void this.#slots[index]?.worker.terminate();
+  async terminateWorker(index: number): Promise<void> {
+    const slot = this.#slots[index];
+    if (slot === undefined || !slot.alive) return;
+    Atomics.store(this.#control, index * CTRL_WORDS + STOP, 1);
+    const exited = new Promise<void>((resolve) => slot.worker.once("exit", () => resolve()));
+    await slot.worker.terminate();
+    await exited;
   }
 
   /** Terminates every worker and removes the weight folder. Later calls throw. */
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
-    for (const slot of this.#slots) {
+    for (const [w, slot] of this.#slots.entries()) {
+      Atomics.store(this.#control, w * CTRL_WORDS + STOP, 1);
       void slot.worker.terminate();
       slot.alive = false;
     }

@@ -420,37 +420,3 @@ export function terminated(
   if (prob !== undefined) { for (let r = 0; r < n; r++) out[r] = prob[r]! > 0.5 ? 1 : 0; }
   return out;
 }
-
-/** Rows `[lo, hi)` of `batch` as a batch of their own (copies, ready to transfer). */
-export function sliceBatch(
-  spec: RolloutSpec,
-  batch: RolloutBatch,
-  lo: number,
-  hi: number,
-): RolloutBatch {
-  const { stateDim: d, envDim, horizon: H } = spec;
-  const R = batch.rows;
-  const n = hi - lo;
-  const perStep = <T extends Float32Array | Float64Array | Int32Array>(
-    src: T,
-    width: number,
-    make: (length: number) => T,
-  ): T => {
-    const dst = make(H * n * width);
-    for (let t = 0; t < H; t++) {
-      dst.set(src.subarray((t * R + lo) * width, (t * R + hi) * width), t * n * width);
-    }
-    return dst;
-  };
-  const out: RolloutBatch = {
-    rows: n,
-    states: batch.states.slice(lo * d, hi * d),
-    actions: perStep(batch.actions, envDim, (k) => new Float32Array(k)),
-  };
-  if (batch.members) out.members = perStep(batch.members, 1, (k) => new Int32Array(k));
-  if (batch.meanNoise) out.meanNoise = perStep(batch.meanNoise, d, (k) => new Float64Array(k));
-  if (batch.rewardNoise) {
-    out.rewardNoise = perStep(batch.rewardNoise, 1, (k) => new Float64Array(k));
-  }
-  return out;
-}

@@ -11,6 +11,8 @@ import {
   type MpcPlanner,
   type PlannerType,
 } from "../../lib/planners/mod.ts";
+import { PlanWorkerPool } from "../../lib/planners/plan_workers.ts";
+import type { RolloutBatch, RolloutSpec } from "../../lib/planners/rollout.ts";
 import { Rng } from "../../lib/rng.ts";
 
 await setupBackend();
@@ -133,10 +135,37 @@ Deno.test("a crashed worker makes the next planning call throw, never a silent a
   await p.syncWeights({ stallTimeoutMs: 300, minRowsPerThread: 16 });
   const state = Float32Array.of(0, 0, 0.01, 0);
   p.getAction(state);
-  p.workerPool!.terminateWorker(0);
+  await p.workerPool!.terminateWorker(0);
   assertThrows(() => p.getAction(state), Error, "Planning worker 0");
   assertThrows(() => p.getAction(state), Error, "Planning worker 0"); // stays failed
   p.dispose();
+  model.dispose();
+});
+
+Deno.test("a job that throws in a worker fails the planning call with the worker's message", async () => {
+  const model = await trainedModel("deterministic");
+  const pool = new PlanWorkerPool(model, { workers: 1, envId: "CartPole-v1", minRowsPerThread: 1 });
+  await pool.sync(1);
+  // A spec whose state width does not match the model's: the worker's model call throws.
+  const spec: RolloutSpec = {
+    stateDim: 3,
+    envDim: 1,
+    horizon: 2,
+    discount: 1,
+    shaping: null,
+    rewardSource: "env",
+    terminationSource: "env",
+    call: "predict",
+  };
+  const batch: RolloutBatch = {
+    rows: 4,
+    states: new Float32Array(12),
+    actions: new Float32Array(8),
+  };
+  const error = assertThrows(() => pool.run(spec, batch, new Float64Array(4)), Error);
+  assert(/Planning worker 0 failed: ./.test(error.message), error.message);
+  assertThrows(() => pool.run(spec, batch, new Float64Array(4)), Error, "Planning worker 0");
+  pool.dispose();
   model.dispose();
 });
 

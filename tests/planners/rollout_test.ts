@@ -3,7 +3,8 @@ import { setupBackend } from "../../lib/backend.ts";
 import { CartPoleEnv, cartPoleRules } from "../../lib/envs/cart_pole.ts";
 import { createDynamicsModel } from "../../lib/models/mod.ts";
 import type { DynamicsModel } from "../../lib/models/types.ts";
-import { type RolloutSpec, rolloutTotals, sliceBatch } from "../../lib/planners/rollout.ts";
+import { type RolloutSpec, rolloutTotals } from "../../lib/planners/rollout.ts";
+import { createJobBuffer, readJob, writeJob } from "../../lib/planners/plan_job.ts";
 import { TrueDynamicsModel } from "../../lib/planners/true_dynamics_model.ts";
 import { Rng } from "../../lib/rng.ts";
 
@@ -57,9 +58,11 @@ Deno.test("deterministic rollouts predict each distinct action prefix once, with
     rolloutTotals(model, cartPoleRules, SPEC, b, { lo: 0, hi: 64, out: merged });
     assert(rows() < 64 * SPEC.horizon / 2, `merged rows ${rows()}`);
     // Each row alone: nothing to merge.
+    const job = createJobBuffer();
     for (let r = 0; r < 64; r++) {
       const alone = new Float64Array(1);
-      rolloutTotals(inner, cartPoleRules, SPEC, sliceBatch(SPEC, b, r, r + 1), {
+      writeJob(job, SPEC, b, r, r + 1);
+      rolloutTotals(inner, cartPoleRules, SPEC, readJob(job).batch, {
         lo: 0,
         hi: 1,
         out: alone,
