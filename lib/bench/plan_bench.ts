@@ -23,7 +23,13 @@ import { ReplayBuffer } from "../buffer/mod.ts";
 import { CartPoleEnv } from "../envs/cart_pole.ts";
 import { createDynamicsModel, type DynamicsModelType } from "../models/mod.ts";
 import type { DynamicsModel, DynamicsPrediction } from "../models/types.ts";
-import { type ActionMode, makeMpcPlanner, type MpcPlanner } from "../planners/mod.ts";
+import {
+  type ActionMode,
+  makeMpcPlanner,
+  type MpcPlanner,
+  type PlanWorkerTimings,
+} from "../planners/mod.ts";
+
 import { Rng } from "../rng.ts";
 import { parseFlags } from "../cli/args.ts";
 
@@ -296,6 +302,31 @@ function breakdownRound(
   };
 }
 
+/**
+ * The main thread's view of `n` split design-default steps of `ms` each, from the pool's
+ * timings before and after: evaluator and optimiser work before the split (random numbers,
+ * packing) and after it, handing the worker its job, the main thread's own share, and waiting
+ * for the worker (the worker's share runs during the main thread's).
+ */
+function splitRound(
+  before: PlanWorkerTimings,
+  after: PlanWorkerTimings,
+  n: number,
+  ms: number,
+): Record<string, number> {
+  const handoff = (after.handoffMs - before.handoffMs) / n;
+  const own = (after.mainShareMs - before.mainShareMs) / n;
+  const wait = (after.waitMs - before.waitMs) / n;
+  return {
+    "whole step (RandomShootingMPC.getAction, 1 worker)": ms,
+    "evaluator + optimiser outside the split (random numbers, packing, selection)": ms - handoff -
+      own - wait,
+    "handing the worker its share (shared job buffer, wake-up)": handoff,
+    "the main thread's share (half the rows)": own,
+    "waiting for the worker's share after that": wait,
+  };
+}
+
 async function main(): Promise<void> {
   const flags = parseFlags(Deno.args, {
     steps: { kind: "int", min: 1, help: "timed planning steps per case and round [10]" },
@@ -319,6 +350,7 @@ async function main(): Promise<void> {
   const raw: number[] = [];
   const numpy: (number | string)[] = [];
   const breakdown: Record<string, number>[] = [];
+  const split: Record<string, number>[] = [];
   const rows: string[] = [];
   const cases = quick ? [CASES[0]!, CASES[3]!, CASES[4]!] : CASES;
   for (const c of cases) {
@@ -354,9 +386,14 @@ async function main(): Promise<void> {
       }
       planners.forEach((p, k) => {
         p.takeStats();
+        const before = p.workerPool?.timings;
         const t0 = performance.now();
         for (let i = 0; i < n; i++) plan(p, i);
-        perRound[k]!.push((performance.now() - t0) / n);
+        const ms = (performance.now() - t0) / n;
+        perRound[k]!.push(ms);
+        if (c === CASES[0] && workerCounts[k] === 1 && before !== undefined) {
+          split.push(splitRound(before, p.workerPool!.timings, n, ms));
+        }
       });
     }
     const gflop = (c.slots * c.numSamples * c.horizon * c.iterations * flopsPerRow(c, 4, 1)) / 1e9;
@@ -406,6 +443,21 @@ async function main(): Promise<void> {
     const stepMedian = median(breakdown.map((b) => Object.values(b)[0]!));
     for (const key of Object.keys(breakdown[0]!)) {
       const values = breakdown.map((b) => b[key]!);
+      console.log(
+        `| ${key} | ${spread(values)} | ${(100 * median(values) / stepMedian).toFixed(0)}% |`,
+      );
+    }
+  }
+  if (split.length > 0) {
+    console.log(
+      "\nwhere a design-default step goes with 1 worker (2 threads; main thread's view, median " +
+        "over rounds):",
+    );
+    console.log("| part | ms / step | share of the step |");
+    console.log("|---|---|---|");
+    const stepMedian = median(split.map((b) => Object.values(b)[0]!));
+    for (const key of Object.keys(split[0]!)) {
+      const values = split.map((b) => b[key]!);
       console.log(
         `| ${key} | ${spread(values)} | ${(100 * median(values) / stepMedian).toFixed(0)}% |`,
       );

@@ -104,6 +104,19 @@ export interface PlanWorkerPoolOptions {
   minRowsPerThread?: number;
 }
 
+/**
+ * Where split planning calls spent their time on the main thread, ms summed over calls
+ * ({@linkcode PlanWorkerPool.timings}; for benchmarks).
+ */
+export interface PlanWorkerTimings {
+  /** Writing the workers' job buffers and waking them. */
+  handoffMs: number;
+  /** Rolling out the main thread's own share. */
+  mainShareMs: number;
+  /** Waiting for the workers after that, and gathering their results. */
+  waitMs: number;
+}
+
 interface Slot {
   worker: Worker;
   job: SharedArrayBuffer;
@@ -137,6 +150,7 @@ export class PlanWorkerPool implements RolloutRunner {
   #stallMs: number;
   #minRows: number;
   #seq = 0;
+  #timings: PlanWorkerTimings = { handoffMs: 0, mainShareMs: 0, waitMs: 0 };
   #version: number | null = null;
   #dir: string | null = null;
   #failure: string | null = null;
@@ -212,6 +226,11 @@ export class PlanWorkerPool implements RolloutRunner {
     return this.#seq;
   }
 
+  /** Where split calls spent their main-thread time so far (a copy; see {@linkcode PlanWorkerTimings}). */
+  get timings(): PlanWorkerTimings {
+    return { ...this.#timings };
+  }
+
   /** The version last passed to {@linkcode PlanWorkerPool.sync}, or null before. */
   get version(): number | null {
     return this.#version;
@@ -267,6 +286,7 @@ export class PlanWorkerPool implements RolloutRunner {
       return;
     }
     const seq = ++this.#seq;
+    const t0 = performance.now();
     this.#slots.forEach((slot, w) => {
       const { lo, hi } = share(w);
       writeJob(slot.job, spec, batch, lo, hi);
@@ -275,6 +295,7 @@ export class PlanWorkerPool implements RolloutRunner {
       Atomics.store(this.#control, w * CTRL_WORDS + JOB, seq);
       Atomics.notify(this.#control, w * CTRL_WORDS + JOB);
     });
+    const t1 = performance.now();
     // Wait for the workers even when this thread's share throws: the next call rewrites their
     // job buffers, which must not happen while they still read them.
     let failure: { error: unknown } | undefined;
@@ -287,11 +308,16 @@ export class PlanWorkerPool implements RolloutRunner {
     } catch (error) {
       failure = { error };
     }
+    const t2 = performance.now();
     this.#slots.forEach((slot, w) => {
       this.#await(w, seq);
       const { lo, hi } = share(w);
       out.set(new Float64Array(slot.result, 0, (hi - lo) * stride), lo * stride);
     });
+    const t3 = performance.now();
+    this.#timings.handoffMs += t1 - t0;
+    this.#timings.mainShareMs += t2 - t1;
+    this.#timings.waitMs += t3 - t2;
     if (failure !== undefined) throw failure.error;
   }
 

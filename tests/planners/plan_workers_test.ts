@@ -122,6 +122,8 @@ Deno.test("no tensor leak over 2,000 planning steps with a worker, none live aft
   assertEquals(tf.memory().numTensors, before);
   assertEquals(p.workersInUse, 1);
   assertEquals(p.workerPool!.runs, 2001); // every step was split
+  const { handoffMs, mainShareMs, waitMs } = p.workerPool!.timings;
+  assert(handoffMs > 0 && mainShareMs > 0 && waitMs >= 0, JSON.stringify(p.workerPool!.timings));
   assertEquals(p.workerPool!.liveWorkers, 1);
   p.dispose();
   assertEquals(p.workerPool!.liveWorkers, 0);
