@@ -327,6 +327,21 @@ function splitRound(
   };
 }
 
+/** Prints per-round parts (the first part being the whole step) as a table, if any rounds. */
+function printParts(title: string, rounds: readonly Record<string, number>[]): void {
+  if (rounds.length === 0) return;
+  console.log(`\n${title}`);
+  console.log("| part | ms / step | share of the step |");
+  console.log("|---|---|---|");
+  const stepMedian = median(rounds.map((b) => Object.values(b)[0]!));
+  for (const key of Object.keys(rounds[0]!)) {
+    const values = rounds.map((b) => b[key]!);
+    console.log(
+      `| ${key} | ${spread(values)} | ${(100 * median(values) / stepMedian).toFixed(0)}% |`,
+    );
+  }
+}
+
 async function main(): Promise<void> {
   const flags = parseFlags(Deno.args, {
     steps: { kind: "int", min: 1, help: "timed planning steps per case and round [10]" },
@@ -433,36 +448,16 @@ async function main(): Promise<void> {
   console.log(
     "(lockstep row: ms per call planning 10 episodes; divide by 10 for ms per episode step)",
   );
-  if (breakdown.length > 0) {
-    console.log(
-      "\nwhere a design-default step goes (one thread; each part the fastest of 5 timings, " +
-        "median over rounds):",
-    );
-    console.log("| part | ms / step | share of the step |");
-    console.log("|---|---|---|");
-    const stepMedian = median(breakdown.map((b) => Object.values(b)[0]!));
-    for (const key of Object.keys(breakdown[0]!)) {
-      const values = breakdown.map((b) => b[key]!);
-      console.log(
-        `| ${key} | ${spread(values)} | ${(100 * median(values) / stepMedian).toFixed(0)}% |`,
-      );
-    }
-  }
-  if (split.length > 0) {
-    console.log(
-      "\nwhere a design-default step goes with 1 worker (2 threads; main thread's view, median " +
-        "over rounds):",
-    );
-    console.log("| part | ms / step | share of the step |");
-    console.log("|---|---|---|");
-    const stepMedian = median(split.map((b) => Object.values(b)[0]!));
-    for (const key of Object.keys(split[0]!)) {
-      const values = split.map((b) => b[key]!);
-      console.log(
-        `| ${key} | ${spread(values)} | ${(100 * median(values) / stepMedian).toFixed(0)}% |`,
-      );
-    }
-  }
+  printParts(
+    "where a design-default step goes (one thread; each part the fastest of 5 timings, " +
+      "median over rounds):",
+    breakdown,
+  );
+  printParts(
+    "where a design-default step goes with 1 worker (2 threads; main thread's view, median " +
+      "over rounds):",
+    split,
+  );
   const end = Deno.loadavg().map((v) => v.toFixed(2)).join(", ");
   console.log(`\nload average at the end: ${end}`);
 }

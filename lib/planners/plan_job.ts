@@ -16,9 +16,33 @@
  * (f32, `[H * n * envDim]`, step-major), and where present member choices (i32, `[H * n]`),
  * state noise (f64, `[H * n * d]`) and reward noise (f64, `[H * n]`).
  *
+ * The control words both sides use to signal jobs are defined here too.
+ *
  * @module
  */
 import type { RolloutBatch, RolloutSpec } from "./rollout.ts";
+
+/*
+ * The shared control words, CTRL_WORDS per worker at `index * CTRL_WORDS`: the pool writes
+ * JOB and STOP, the worker DONE, STATUS and HEARTBEAT.
+ */
+/** Control words per worker in the shared control array. */
+export const CTRL_WORDS = 5;
+/** Index of the sequence number of the last finished job. */
+export const DONE = 0;
+/** Index of the status of that job (0 ok, 1 failed). */
+export const STATUS = 1;
+/** Index of a counter the worker bumps after every model call. */
+export const HEARTBEAT = 2;
+/** Index of the sequence number of the job posted last (the worker waits on it). */
+export const JOB = 3;
+/**
+ * Index of the stop flag: set before a worker is terminated, so that it serves no further job
+ * (Deno's `terminate()` resolves, and fires `exit`, while the thread can still pick one up).
+ */
+export const STOP = 4;
+/** Bytes of a worker's error message buffer. */
+export const ERROR_BYTES = 2048;
 
 /** Int32 words of the job header. */
 const HEADER_WORDS = 4;

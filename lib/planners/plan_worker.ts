@@ -12,18 +12,18 @@ import { setupBackend } from "../backend.ts";
 import { envMetadata } from "../envs/registry.ts";
 import type { EnvRules } from "../envs/types.ts";
 import { type BaseDynamicsModel, loadDynamicsModel } from "../models/mod.ts";
-import { readJob } from "./plan_job.ts";
+import {
+  CTRL_WORDS,
+  DONE,
+  ERROR_BYTES,
+  HEARTBEAT,
+  JOB,
+  readJob,
+  STATUS,
+  STOP,
+} from "./plan_job.ts";
 import { rolloutStride, rolloutTotals } from "./rollout.ts";
 import type { PlanWorkerReply, PlanWorkerRequest } from "./plan_workers.ts";
-
-// The control words of plan_workers.ts: DONE, STATUS, HEARTBEAT, JOB, STOP.
-const CTRL_WORDS = 5;
-const DONE = 0;
-const STATUS = 1;
-const HEARTBEAT = 2;
-const JOB = 3;
-const STOP = 4;
-const ERROR_BYTES = 2048;
 
 let model: BaseDynamicsModel | undefined;
 let rules: EnvRules | undefined;

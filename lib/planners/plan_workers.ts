@@ -29,7 +29,19 @@ import { envMetadata } from "../envs/registry.ts";
 import type { EnvId, EnvRules } from "../envs/types.ts";
 import type { BaseDynamicsModel } from "../models/mod.ts";
 import type { RolloutRunner } from "./trajectory_evaluator.ts";
-import { createJobBuffer, JOB_BUFFER_MAX_BYTES, jobBytes, writeJob } from "./plan_job.ts";
+import {
+  createJobBuffer,
+  CTRL_WORDS,
+  DONE,
+  ERROR_BYTES,
+  HEARTBEAT,
+  JOB,
+  JOB_BUFFER_MAX_BYTES,
+  jobBytes,
+  STATUS,
+  STOP,
+  writeJob,
+} from "./plan_job.ts";
 import { type RolloutBatch, type RolloutSpec, rolloutStride, rolloutTotals } from "./rollout.ts";
 
 /** Dense-layer FLOPs per thread and model call below which splitting does not pay here. */
@@ -44,24 +56,6 @@ function denseFlopsPerRow(model: BaseDynamicsModel): number {
   for (let i = 0; i + 1 < sizes.length; i++) flops += 2 * sizes[i]! * sizes[i + 1]!;
   return flops;
 }
-
-/** Control words per worker in the shared control array. */
-const CTRL_WORDS = 5;
-/** Index of the sequence number of the last finished job. */
-const DONE = 0;
-/** Index of the status of that job (0 ok, 1 failed). */
-const STATUS = 1;
-/** Index of a counter the worker bumps after every model call. */
-const HEARTBEAT = 2;
-/** Index of the sequence number of the job posted last (the worker waits on it). */
-const JOB = 3;
-/**
- * Index of the stop flag: set before a worker is terminated, so that it serves no further job
- * (Deno's `terminate()` resolves, and fires `exit`, while the thread can still pick one up).
- */
-const STOP = 4;
-/** Bytes of a worker's error message buffer. */
-const ERROR_BYTES = 2048;
 
 /** Messages the main thread posts to a worker. */
 export type PlanWorkerRequest =
