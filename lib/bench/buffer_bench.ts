@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { cpuLine } from "./machine.ts";
 import { parseArgs } from "node:util";
 import {
   PrioritizedReplayBuffer,
@@ -174,7 +175,8 @@ function main(): void {
   );
   console.log(
     `Deno ${Deno.version.deno} (V8 ${Deno.version.v8}, TypeScript ${Deno.version.typescript}), ` +
-      `${Deno.build.os}/${Deno.build.arch}, ${navigator.hardwareConcurrency} cores, load average ${load}`,
+      `${Deno.build.os}/${Deno.build.arch}, ${navigator.hardwareConcurrency} cores (${cpuLine()}), ` +
+      `load average ${load}`,
   );
   console.log("");
   console.log("| buffer | operation | per second | unit | rows/s |");

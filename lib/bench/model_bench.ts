@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { cpuLine } from "./machine.ts";
 import * as tf from "@tensorflow/tfjs";
 import { type BackendName, setupBackend } from "../backend.ts";
 import { Adam } from "../nn/adam.ts";
@@ -194,7 +195,7 @@ if (import.meta.main) {
   const quick = Deno.args.includes("--quick");
   console.log(
     `# model benchmark (Deno ${Deno.version.deno}, tfjs ${tf.version.tfjs}, ` +
-      `${navigator.hardwareConcurrency} cores, load average ${
+      `${navigator.hardwareConcurrency} cores (${cpuLine()}), load average ${
         Deno.loadavg().map((l) => l.toFixed(2)).join(" ")
       })`,
   );

@@ -17,6 +17,7 @@
  *
  * @module
  */
+import { cpuLine } from "./machine.ts";
 import * as tf from "@tensorflow/tfjs";
 import { setupBackend } from "../backend.ts";
 import { ReplayBuffer } from "../buffer/mod.ts";
@@ -359,7 +360,7 @@ async function main(): Promise<void> {
   const load = Deno.loadavg().map((v) => v.toFixed(2)).join(", ");
   console.log(
     `backend ${backend.backend} simd ${backend.simd} threads ${backend.threads}; ` +
-      `${navigator.hardwareConcurrency} cores, load average ${load} (at start); ` +
+      `${navigator.hardwareConcurrency} cores (${cpuLine()}), load average ${load} (at start); ` +
       `${rounds} round(s) of ${steps} timed steps per case after warm-up; median (min-max)`,
   );
   const raw: number[] = [];
