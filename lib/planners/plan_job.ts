@@ -11,10 +11,11 @@
  * share's rows into it (one copy, as slicing did before) and bumps a control word.
  *
  * Layout: {@linkcode HEADER_WORDS} Int32 words (rows, spec bytes, which optional arrays are
- * present), the spec as UTF-8 JSON in a fixed region of {@linkcode SPEC_BYTES}, then the rows'
- * arrays, each starting at a multiple of 8 bytes: start states (f32, `[n * d]`), env actions
- * (f32, `[H * n * envDim]`, step-major), and where present member choices (i32, `[H * n]`),
- * state noise (f64, `[H * n * d]`) and reward noise (f64, `[H * n]`).
+ * present, jobs `K` of the noise), the spec as UTF-8 JSON in a fixed region of
+ * {@linkcode SPEC_BYTES}, then the rows' arrays, each starting at a multiple of 8 bytes: start
+ * states (f32, `[n * d]`), env actions (f32, `[H * n * envDim]`, step-major), and where present
+ * member choices (i32, `[H * n]`) and the noise's seeds (i32, `[K]`) and job starts (i32,
+ * `[K + 1]`, relative to the share's first row). The worker draws the noise itself.
  *
  * The control words both sides use to signal jobs are defined here too.
  *
@@ -50,8 +51,10 @@ const HEADER_WORDS = 4;
 const ROWS = 0;
 /** Header word: bytes of the spec's JSON. */
 const SPEC_LENGTH = 1;
-/** Header word: bit 0 members, bit 1 state noise, bit 2 reward noise present. */
+/** Header word: bit 0 members, bit 1 noise seeds present. */
 const FLAGS = 2;
+/** Header word: jobs `K` of the noise seeds. */
+const NOISE_JOBS = 3;
 /** Bytes reserved for the spec's JSON (a spec is ~300 bytes; shaping adds ~20 per entry). */
 export const SPEC_BYTES = 8192;
 /** Where the arrays start (a multiple of 8). */
@@ -73,7 +76,7 @@ function align8(bytes: number): number {
 }
 
 /** Byte offsets of each array of a share of `n` rows, and the total bytes. */
-function layout(spec: RolloutSpec, n: number, flags: number) {
+function layout(spec: RolloutSpec, n: number, flags: number, jobs: number) {
   const { stateDim: d, envDim, horizon: H } = spec;
   let at = DATA_OFFSET;
   const take = (bytes: number, present = true): number => {
@@ -84,14 +87,14 @@ function layout(spec: RolloutSpec, n: number, flags: number) {
   const states = take(n * d * 4);
   const actions = take(H * n * envDim * 4);
   const members = take(H * n * 4, (flags & 1) !== 0);
-  const meanNoise = take(H * n * d * 8, (flags & 2) !== 0);
-  const rewardNoise = take(H * n * 8, (flags & 4) !== 0);
-  return { states, actions, members, meanNoise, rewardNoise, bytes: at };
+  const seeds = take(jobs * 4, (flags & 2) !== 0);
+  const starts = take((jobs + 1) * 4, (flags & 2) !== 0);
+  return { states, actions, members, seeds, starts, bytes: at };
 }
 
 /** Which optional arrays `batch` carries, as {@linkcode FLAGS} bits. */
 function flagsOf(batch: RolloutBatch): number {
-  return (batch.members ? 1 : 0) | (batch.meanNoise ? 2 : 0) | (batch.rewardNoise ? 4 : 0);
+  return (batch.members ? 1 : 0) | (batch.noise ? 2 : 0);
 }
 
 /**
@@ -99,12 +102,12 @@ function flagsOf(batch: RolloutBatch): number {
  * {@linkcode JOB_BUFFER_MAX_BYTES} before writing.
  */
 export function jobBytes(spec: RolloutSpec, batch: RolloutBatch, lo: number, hi: number): number {
-  return layout(spec, hi - lo, flagsOf(batch)).bytes;
+  return layout(spec, hi - lo, flagsOf(batch), batch.noise?.seeds.length ?? 0).bytes;
 }
 
 /**
- * Writes rows `[lo, hi)` of `batch` (start states, and each step's actions, members and noise)
- * and `spec` into `buffer`, growing it as needed.
+ * Writes rows `[lo, hi)` of `batch` (start states, each step's actions and members, the noise's
+ * seeds with job starts relative to `lo`) and `spec` into `buffer`, growing it as needed.
  *
  * @throws {RangeError} when the share needs more than {@linkcode JOB_BUFFER_MAX_BYTES} or the
  *   spec's JSON more than {@linkcode SPEC_BYTES}.
@@ -130,7 +133,8 @@ export function writeJob(
 ): void {
   const n = hi - lo;
   const flags = flagsOf(batch);
-  const at = layout(spec, n, flags);
+  const jobs = batch.noise?.seeds.length ?? 0;
+  const at = layout(spec, n, flags, jobs);
   if (at.bytes > JOB_BUFFER_MAX_BYTES) {
     throw new RangeError(
       `A planning job of ${n} rows needs ${at.bytes} bytes, more than the ${JOB_BUFFER_MAX_BYTES} a job buffer holds`,
@@ -148,23 +152,23 @@ export function writeJob(
   header[ROWS] = n;
   header[SPEC_LENGTH] = json.length;
   header[FLAGS] = flags;
+  header[NOISE_JOBS] = jobs;
   new Uint8Array(buffer, HEADER_WORDS * 4, json.length).set(json);
   const { stateDim: d, envDim, horizon: H } = spec;
   const R = batch.rows;
   new Float32Array(buffer, at.states, n * d).set(batch.states.subarray(lo * d, hi * d));
   // Each step's rows of the share, one after another (the share is a batch of its own).
-  const perStep = (src: Float32Array | Int32Array | Float64Array, dst: typeof src, w: number) => {
+  const perStep = (src: Float32Array | Int32Array, dst: typeof src, w: number) => {
     for (let t = 0; t < H; t++) {
       dst.set(src.subarray((t * R + lo) * w, (t * R + hi) * w) as never, t * n * w);
     }
   };
   perStep(batch.actions, new Float32Array(buffer, at.actions, H * n * envDim), envDim);
   if (batch.members) perStep(batch.members, new Int32Array(buffer, at.members, H * n), 1);
-  if (batch.meanNoise) {
-    perStep(batch.meanNoise, new Float64Array(buffer, at.meanNoise, H * n * d), d);
-  }
-  if (batch.rewardNoise) {
-    perStep(batch.rewardNoise, new Float64Array(buffer, at.rewardNoise, H * n), 1);
+  if (batch.noise) {
+    new Int32Array(buffer, at.seeds, jobs).set(batch.noise.seeds);
+    const starts = new Int32Array(buffer, at.starts, jobs + 1);
+    for (let k = 0; k <= jobs; k++) starts[k] = batch.noise.starts[k]! - lo;
   }
 }
 
@@ -176,6 +180,7 @@ export function readJob(buffer: SharedArrayBuffer): { spec: RolloutSpec; batch: 
   const header = new Int32Array(buffer, 0, HEADER_WORDS);
   const n = header[ROWS]!;
   const flags = header[FLAGS]!;
+  const jobs = header[NOISE_JOBS]!;
   // TextDecoder refuses views of shared memory: copy the few spec bytes out first.
   const bytes = new Uint8Array(buffer, HEADER_WORDS * 4, header[SPEC_LENGTH]!).slice();
   const parsed = JSON.parse(new TextDecoder().decode(bytes)) as
@@ -186,14 +191,18 @@ export function readJob(buffer: SharedArrayBuffer): { spec: RolloutSpec; batch: 
     shaping: parsed.shaping === null ? null : Float32Array.from(parsed.shaping),
   };
   const { stateDim: d, envDim, horizon: H } = spec;
-  const at = layout(spec, n, flags);
+  const at = layout(spec, n, flags, jobs);
   const batch: RolloutBatch = {
     rows: n,
     states: new Float32Array(buffer, at.states, n * d),
     actions: new Float32Array(buffer, at.actions, H * n * envDim),
   };
   if ((flags & 1) !== 0) batch.members = new Int32Array(buffer, at.members, H * n);
-  if ((flags & 2) !== 0) batch.meanNoise = new Float64Array(buffer, at.meanNoise, H * n * d);
-  if ((flags & 4) !== 0) batch.rewardNoise = new Float64Array(buffer, at.rewardNoise, H * n);
+  if ((flags & 2) !== 0) {
+    batch.noise = {
+      seeds: new Int32Array(buffer, at.seeds, jobs),
+      starts: new Int32Array(buffer, at.starts, jobs + 1),
+    };
+  }
   return { spec, batch };
 }

@@ -7,13 +7,15 @@
  * second core. Planning calls are synchronous (`getAction` returns an action), so the main
  * thread cannot wait for a reply message. Each worker received, once, a growable shared job
  * buffer and a shared result buffer; per call the main thread writes the worker's rows (start
- * states, env actions and pre-drawn noise: {@linkcode writeJob}) into its job buffer, bumps the
- * worker's job word and notifies it (the worker waits with `Atomics.waitAsync`, so its event
- * loop still takes weight loads), computes its own share, then waits with `Atomics.wait` until
- * each worker has written its row objectives into its result buffer. No message per call: a
- * `postMessage` that transferred the rows took ~3.4 ms to reach the worker here. Because every
- * random draw is made on the main thread before the split and rows do not interact, the
- * result is the same for any worker count.
+ * states, env actions, member choices and the seeds of the Gaussian noise: {@linkcode writeJob})
+ * into its job buffer, bumps the worker's job word and notifies it (the worker waits with
+ * `Atomics.waitAsync`, so its event loop still takes weight loads), computes its own share,
+ * then waits with `Atomics.wait` until each worker has written its row objectives into its
+ * result buffer. No message per call: a `postMessage` that transferred the rows took ~3.4 ms
+ * to reach the worker here. Member choices are drawn on the main thread before the split and
+ * each row draws its noise from its own block stream (`RolloutNoise`), so any thread drawing
+ * it gets the same values; rows do not interact, so the result is the same for any worker
+ * count.
  *
  * Weights are copied by `model.save` into a temporary folder and `loadDynamicsModel` in each
  * worker ({@linkcode PlanWorkerPool.sync}, once per refit). The threads are

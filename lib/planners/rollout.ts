@@ -2,9 +2,10 @@
  * The inner loop of trajectory evaluation as one pure function over prepared arrays, so that
  * the main thread and the planning workers run exactly the same code on their share of rows.
  *
- * Everything random is drawn before the rollout (by {@linkcode TrajectoryEvaluator}, on the
- * main thread, from each planning slot's own stream) and replayed to the model row by row, so
- * a row's result does not depend on which thread or block computes it.
+ * Member choices are drawn before the rollout (by {@linkcode TrajectoryEvaluator}, on the
+ * main thread, from each planning slot's own stream); Gaussian noise is drawn during it from
+ * per-block streams of a seed per slot ({@linkcode RolloutNoise}). Both are replayed to the
+ * model row by row, so a row's result does not depend on which thread or block computes it.
  *
  * @module
  */
@@ -35,7 +36,7 @@ export interface RolloutSpec {
   /** Terminations from the env's rules or the model. */
   terminationSource: RuleSource;
   /**
-   * `"predict"`: the model's mean; `"sample"`: `model.sample` with the pre-drawn member
+   * `"predict"`: the model's mean; `"sample"`: `model.sample` with the member
    * choices and Gaussian noise of {@linkcode RolloutBatch}.
    */
   call: "predict" | "sample";
@@ -104,7 +105,24 @@ function writeRows(
   }
 }
 
-/** The rows of one rollout: start states, env actions and pre-drawn randomness, step-major. */
+/**
+ * Where a rollout's Gaussian model noise comes from (probabilistic sample calls): one seed per
+ * job (planning slot) for this call, from which every row draws its own noise by blocks of
+ * {@linkcode NOISE_BLOCK_ROWS} rows ({@linkcode blockNoise}). A row's noise depends only on its
+ * job's seed and its index within the job, so any thread can draw the noise of the rows it
+ * rolls out, and a share of the rows sees the same noise as the whole batch.
+ */
+export interface RolloutNoise {
+  /** One stream seed per job, `[K]` (integers in [0, 2^31)). */
+  seeds: Int32Array;
+  /**
+   * The row at which each job starts, `[K + 1]` (the last entry is where the last job ends),
+   * in this batch's rows: a share that starts inside a job has a negative first entry.
+   */
+  starts: Int32Array;
+}
+
+/** The rows of one rollout: start states, env actions and the randomness, step-major. */
 export interface RolloutBatch {
   /** Rows `R`. */
   rows: number;
@@ -114,10 +132,68 @@ export interface RolloutBatch {
   actions: Float32Array;
   /** Ensemble member (elite index) per step and row, `[H * R]` (sample calls with ensembles). */
   members?: Int32Array;
-  /** Standard normal noise of the next states, `[H * R * d]` (probabilistic sample calls). */
-  meanNoise?: Float64Array;
-  /** Standard normal noise of the rewards, `[H * R]` (probabilistic sample calls). */
-  rewardNoise?: Float64Array;
+  /** The Gaussian noise's seeds (probabilistic sample calls). */
+  noise?: RolloutNoise;
+}
+
+/** Rows per noise stream: small, so that a share's partly used edge blocks cost little. */
+export const NOISE_BLOCK_ROWS = 32;
+
+/**
+ * The standard normal noise rows `[a, b)` of a batch need for `H` steps: state noise
+ * `[H * (b - a) * d]` and reward noise `[H * (b - a)]`, step-major (step `t`, row `r` at
+ * `t * (b - a) + (r - a)`). Row `i` of job `k` draws from the stream of block
+ * `floor(i / NOISE_BLOCK_ROWS)` of seed `seeds[k]`, which, step by step, draws the `d` state
+ * values of each of the block's rows and then their reward values (the order in which
+ * `BaseDynamicsModel.sample` consumes them).
+ *
+ * @example
+ * ```ts
+ * const noise: RolloutNoise = { seeds: Int32Array.of(7), starts: Int32Array.of(0, 100) };
+ * const all = blockNoise(noise, 0, 100, 2, 4);
+ * const part = blockNoise(noise, 40, 60, 2, 4);
+ * part.rewardNoise[0] === all.rewardNoise[40]; // true: a row's noise does not depend on the split
+ * ```
+ */
+export function blockNoise(
+  noise: RolloutNoise,
+  a: number,
+  b: number,
+  H: number,
+  d: number,
+): { meanNoise: Float64Array; rewardNoise: Float64Array } {
+  const n = b - a;
+  const meanNoise = new Float64Array(H * n * d);
+  const rewardNoise = new Float64Array(H * n);
+  const { seeds, starts } = noise;
+  for (let k = 0; k < seeds.length; k++) {
+    const start = starts[k]!;
+    const jobRows = starts[k + 1]! - start;
+    const i0 = Math.max(a, start) - start;
+    const i1 = Math.min(b, start + jobRows) - start;
+    if (i0 >= i1) continue;
+    for (let q = Math.floor(i0 / NOISE_BLOCK_ROWS); q * NOISE_BLOCK_ROWS < i1; q++) {
+      const first = q * NOISE_BLOCK_ROWS;
+      const last = Math.min(first + NOISE_BLOCK_ROWS, jobRows);
+      // seeds < 2^31 and q < 2^21 here: a distinct safe integer per (job seed, block).
+      const rng = new Rng(seeds[k]! * 2 ** 21 + q);
+      for (let t = 0; t < H; t++) {
+        for (let i = first; i < last; i++) {
+          const used = i >= i0 && i < i1;
+          const o = (t * n + start + i - a) * d;
+          for (let j = 0; j < d; j++) {
+            const v = rng.normal();
+            if (used) meanNoise[o + j] = v;
+          }
+        }
+        for (let i = first; i < last; i++) {
+          const v = rng.normal();
+          if (i >= i0 && i < i1) rewardNoise[t * n + start + i - a] = v;
+        }
+      }
+    }
+  }
+  return { meanNoise, rewardNoise };
 }
 
 /**
@@ -199,14 +275,16 @@ export function rolloutTotals(
     let states: Float32Array = batch.states.slice(a * d, b * d);
     const alive = new Uint8Array(n).fill(1);
     const total = new Float64Array(n);
+    // Drawn here, by whichever thread rolls these rows out (see RolloutNoise).
+    const noise = batch.noise === undefined ? undefined : blockNoise(batch.noise, a, b, H, d);
     let weight = 1;
     for (let t = 0; t < H; t++) {
       const base = t * R;
       const actions = batch.actions.subarray((base + a) * envDim, (base + b) * envDim);
       const members = batch.members?.subarray(base + a, base + b);
       const rng = new ReplayRng(
-        batch.meanNoise?.subarray((base + a) * d, (base + b) * d) ?? EMPTY,
-        batch.rewardNoise?.subarray(base + a, base + b) ?? EMPTY,
+        noise?.meanNoise.subarray(t * n * d, (t + 1) * n * d) ?? EMPTY,
+        noise?.rewardNoise.subarray(t * n, (t + 1) * n) ?? EMPTY,
       );
       const pred = model.sample(states, actions, {
         rng,

@@ -375,15 +375,16 @@ export class TrajectoryEvaluator {
   }
 
   /**
-   * Draws, from each job's stream and in the order `BaseDynamicsModel.sample` would draw them
-   * during the rollout, every member choice and Gaussian noise value the rollout needs.
+   * Draws from each job's stream what the rollout needs of it: for a probabilistic model first
+   * one seed of the job's Gaussian noise for this call (the rows draw the noise themselves,
+   * by blocks: `RolloutNoise`), then every member choice, step by step, in the order
+   * `BaseDynamicsModel.sample` would draw them during the rollout.
    */
   #drawRandomness(
     jobs: readonly EvaluationJob[],
     batch: RolloutBatch,
     model: BaseDynamicsModel,
   ): void {
-    const d = model.stateDim;
     const H = this.horizon;
     const P = this.particles;
     const R = batch.rows;
@@ -391,35 +392,32 @@ export class TrajectoryEvaluator {
     const tsinf = this.#propagation === "tsinf";
     const ensemble = elites > 1;
     const members = ensemble || tsinf ? new Int32Array(H * R) : undefined;
-    const meanNoise = model.probabilistic ? new Float64Array(H * R * d) : undefined;
-    const rewardNoise = model.probabilistic ? new Float64Array(H * R) : undefined;
+    const noise = model.probabilistic
+      ? { seeds: new Int32Array(jobs.length), starts: new Int32Array(jobs.length + 1) }
+      : undefined;
     let row = 0;
-    for (const { n, rng } of jobs) {
+    jobs.forEach(({ n, rng }, k) => {
       const rows = n * P;
+      if (noise !== undefined) {
+        noise.seeds[k] = rng.nextSeed();
+        noise.starts[k] = row;
+        noise.starts[k + 1] = row + rows;
+      }
       if (tsinf) {
         // One member per particle for the whole horizon, drawn before the rollout.
         for (let r = 0; r < rows; r++) members![row + r] = rng.int(model.numMembers);
         for (let t = 1; t < H; t++) {
           members!.copyWithin(t * R + row, row, row + rows);
         }
-      }
-      for (let t = 0; t < H; t++) {
-        const base = t * R + row;
-        if (ensemble && !tsinf) {
-          for (let r = 0; r < rows; r++) members![base + r] = rng.int(elites);
-        }
-        if (meanNoise !== undefined) {
-          for (let j = base * d; j < (base + rows) * d; j++) meanNoise[j] = rng.normal();
-          for (let r = base; r < base + rows; r++) rewardNoise![r] = rng.normal();
+      } else if (ensemble) {
+        for (let t = 0; t < H; t++) {
+          for (let r = 0; r < rows; r++) members![t * R + row + r] = rng.int(elites);
         }
       }
       row += rows;
-    }
+    });
     if (members !== undefined) batch.members = members;
-    if (meanNoise !== undefined) {
-      batch.meanNoise = meanNoise;
-      batch.rewardNoise = rewardNoise;
-    }
+    if (noise !== undefined) batch.noise = noise;
   }
 
   /**

@@ -29,13 +29,13 @@ function labelled(R: number): RolloutBatch {
     states: Float32Array.from({ length: R * d }, (_, i) => 1000 + i),
     actions: Float32Array.from({ length: H * R * e }, (_, i) => 2000 + i),
     members: Int32Array.from({ length: H * R }, (_, i) => 3000 + i),
-    meanNoise: Float64Array.from({ length: H * R * d }, (_, i) => 4000 + i + 0.5),
-    rewardNoise: Float64Array.from({ length: H * R }, (_, i) => 5000 + i + 0.25),
+    // Three jobs: rows [0, 2), [2, R - 1), [R - 1, R).
+    noise: { seeds: Int32Array.of(11, 22, 33), starts: Int32Array.of(0, 2, R - 1, R) },
   };
 }
 
 /** Rows `[lo, hi)` of `src`, step by step (what a worker's share must hold). */
-function share<T extends Float32Array | Float64Array | Int32Array>(
+function share<T extends Float32Array | Int32Array>(
   src: T,
   R: number,
   lo: number,
@@ -64,28 +64,24 @@ Deno.test("a job round-trips the spec and a share's rows of every array, step by
     assertEquals(Array.from(got.states), Array.from(batch.states.subarray(lo * 3, hi * 3)));
     assertEquals(Array.from(got.actions), share(batch.actions, R, lo, hi, 2));
     assertEquals(Array.from(got.members!), share(batch.members!, R, lo, hi, 1));
-    assertEquals(Array.from(got.meanNoise!), share(batch.meanNoise!, R, lo, hi, 3));
-    assertEquals(Array.from(got.rewardNoise!), share(batch.rewardNoise!, R, lo, hi, 1));
+    assertEquals(Array.from(got.noise!.seeds), [11, 22, 33]);
+    assertEquals(Array.from(got.noise!.starts), [0, 2, R - 1, R].map((s) => s - lo));
   }
 });
 
 Deno.test("a job without optional arrays reads back without them; the buffer grows as needed", () => {
-  const { members: _m, meanNoise: _n, rewardNoise: _r, ...plain } = labelled(3);
+  const { members: _m, noise: _n, ...plain } = labelled(3);
   const big = { ...labelled(3000) };
   const buffer = createJobBuffer();
   const start = buffer.byteLength;
   writeJob(buffer, { ...SPEC, shaping: null }, plain, 0, 3);
   const read = readJob(buffer);
   assertEquals(read.spec.shaping, null);
-  assertEquals([read.batch.members, read.batch.meanNoise, read.batch.rewardNoise], [
-    undefined,
-    undefined,
-    undefined,
-  ]);
+  assertEquals([read.batch.members, read.batch.noise], [undefined, undefined]);
   writeJob(buffer, SPEC, big, 0, 3000);
   assertEquals(buffer.byteLength >= jobBytes(SPEC, big, 0, 3000), true);
   assertEquals(buffer.byteLength > start, true);
-  assertEquals(readJob(buffer).batch.rewardNoise![2999], big.rewardNoise![2999]);
+  assertEquals(readJob(buffer).batch.members![4 * 3000 - 1], big.members![4 * 3000 - 1]);
 });
 
 Deno.test("a spec too large for its region is refused", () => {

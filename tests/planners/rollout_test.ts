@@ -3,7 +3,12 @@ import { setupBackend } from "../../lib/backend.ts";
 import { CartPoleEnv, cartPoleRules } from "../../lib/envs/cart_pole.ts";
 import { createDynamicsModel } from "../../lib/models/mod.ts";
 import type { DynamicsModel } from "../../lib/models/types.ts";
-import { type RolloutSpec, rolloutTotals } from "../../lib/planners/rollout.ts";
+import {
+  blockNoise,
+  type RolloutNoise,
+  type RolloutSpec,
+  rolloutTotals,
+} from "../../lib/planners/rollout.ts";
 import { createJobBuffer, readJob, writeJob } from "../../lib/planners/plan_job.ts";
 import { TrueDynamicsModel } from "../../lib/planners/true_dynamics_model.ts";
 import { Rng } from "../../lib/rng.ts";
@@ -73,25 +78,74 @@ Deno.test("deterministic rollouts predict each distinct action prefix once, with
   }
 });
 
-Deno.test("sample rollouts replay the prepared noise and refuse to draw more", () => {
+Deno.test("sample rollouts draw each row's noise from its job's block stream, the same for any split", () => {
   const model = createDynamicsModel({
     type: "probabilistic",
     stateDim: 4,
     actionDim: 1,
     hiddenSizes: [8],
   });
-  const b = batch(10, 2);
+  const R = 80;
+  const b = batch(R, 2);
   const spec: RolloutSpec = { ...SPEC, call: "sample" };
-  const noise = { meanNoise: new Float64Array(6 * 10 * 4), rewardNoise: new Float64Array(6 * 10) };
-  const zero = new Float64Array(10);
-  rolloutTotals(model, cartPoleRules, spec, { ...b, ...noise }, { lo: 0, hi: 10, out: zero });
-  const predicted = new Float64Array(10);
-  rolloutTotals(model, cartPoleRules, SPEC, b, { lo: 0, hi: 10, out: predicted });
-  assertEquals(zero, predicted); // zero noise = the mean
+  // Two jobs: rows [0, 45) and [45, 80).
+  const noise: RolloutNoise = { seeds: Int32Array.of(3, 4), starts: Int32Array.of(0, 45, R) };
+  const whole = new Float64Array(R);
+  rolloutTotals(model, cartPoleRules, spec, { ...b, noise }, { lo: 0, hi: R, out: whole });
+  const job = createJobBuffer();
+  for (const [lo, hi] of [[0, 17], [17, 45], [45, 50], [50, 80]]) {
+    writeJob(job, spec, { ...b, noise }, lo!, hi!);
+    const part = new Float64Array(hi! - lo!);
+    rolloutTotals(model, cartPoleRules, spec, readJob(job).batch, {
+      lo: 0,
+      hi: hi! - lo!,
+      out: part,
+    });
+    assertEquals(Array.from(part), Array.from(whole.subarray(lo!, hi!)), `rows ${lo}-${hi}`);
+  }
+  // Another seed for the second job changes its rows only.
+  const other = new Float64Array(R);
+  rolloutTotals(model, cartPoleRules, spec, {
+    ...b,
+    noise: { ...noise, seeds: Int32Array.of(3, 5) },
+  }, { lo: 0, hi: R, out: other });
+  assertEquals(Array.from(other.subarray(0, 45)), Array.from(whole.subarray(0, 45)));
+  assert(other.subarray(45).some((v, i) => v !== whole[45 + i]), "seed 5 = seed 4");
+  // Without noise seeds a probabilistic model has nothing to draw from.
   assertThrows(
-    () => rolloutTotals(model, cartPoleRules, spec, b, { lo: 0, hi: 10, out: zero }),
+    () => rolloutTotals(model, cartPoleRules, spec, b, { lo: 0, hi: R, out: whole }),
     Error,
     "more normal values",
   );
   model.dispose();
+});
+
+Deno.test("block noise: standard normal, independent of the split and of the job's position", () => {
+  const H = 3;
+  const d = 4;
+  const noise: RolloutNoise = { seeds: Int32Array.of(9), starts: Int32Array.of(0, 2000) };
+  const all = blockNoise(noise, 0, 2000, H, d);
+  const values = [...all.meanNoise, ...all.rewardNoise];
+  const mean = values.reduce((s, v) => s + v, 0) / values.length;
+  const variance = values.reduce((s, v) => s + (v - mean) ** 2, 0) / values.length;
+  assert(Math.abs(mean) < 0.03 && Math.abs(variance - 1) < 0.05, `${mean} ${variance}`);
+  // Rows 100-199 of the job, seen as a share starting at row 100 of a batch where the job
+  // starts at row -100 (a share that begins inside the job).
+  const shifted = blockNoise(
+    { seeds: noise.seeds, starts: Int32Array.of(-100, 1900) },
+    0,
+    100,
+    H,
+    d,
+  );
+  for (let t = 0; t < H; t++) {
+    assertEquals(
+      Array.from(shifted.rewardNoise.subarray(t * 100, (t + 1) * 100)),
+      Array.from(all.rewardNoise.subarray(t * 2000 + 100, t * 2000 + 200)),
+    );
+    assertEquals(
+      Array.from(shifted.meanNoise.subarray(t * 100 * d, (t + 1) * 100 * d)),
+      Array.from(all.meanNoise.subarray((t * 2000 + 100) * d, (t * 2000 + 200) * d)),
+    );
+  }
 });
