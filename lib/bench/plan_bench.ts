@@ -297,7 +297,8 @@ function breakdownRound(
     "  of which one upload + dataSync per call": ioMs * H,
     "  rest of the model (input packing, Gaussian head and noise in JS)": (modelMs - denseMs) *
       H,
-    "random numbers (50k normals + 10k uniforms, JS)": randomMs * H,
+    "random numbers (50k normals + 10k uniforms, JS; the normals are drawn in the rollout by the thread that rolls each row out)":
+      randomMs * H,
     "evaluator + optimiser bookkeeping (the step with a free model, incl. random numbers)":
       plannerMs,
   };
