@@ -43,8 +43,29 @@ Deno.test("every env has a frozen preset that resolves to itself", () => {
   assertEquals(mcc.planner.discount, 0.99);
   assertEquals(mcc.objective.terminalValue, true);
   assertEquals(mcc.objective.explorationBonus, 10);
+  // Acrobot: the same recipe with CEM, V from mean(r) / (1 - discount) learning
+  // lambda-returns, and a first evaluation wave of 3.
+  const acrobot = MBRL_PRESETS["Acrobot-v1"];
+  assertEquals(acrobot.model.type, "ensemble");
+  assert(acrobot.planner.type === "cem");
+  assertEquals(acrobot.planner.actionMode, "discrete");
+  assertEquals([acrobot.planner.numSamples, acrobot.planner.numIterations], [100, 5]);
+  assertEquals(acrobot.planner.numElite, 10);
+  assertEquals(acrobot.planner.discount, 0.99);
+  assertEquals(acrobot.objective.terminalValue, true);
+  assertEquals(acrobot.objective.explorationBonus, 10);
+  assertEquals(acrobot.value.lambda, 0.95);
+  assertEquals(acrobot.value.initialValue, "meanReward");
+  assertEquals(acrobot.eval.every, 500);
+  assertEquals(acrobot.eval.firstWave, 3);
+  // Every other preset keeps TD(0) from zero and the first wave of 2.
+  for (const id of ENV_IDS.filter((id) => id !== "Acrobot-v1")) {
+    const preset = MBRL_PRESETS[id];
+    assertEquals([preset.value.lambda, preset.value.initialValue], [0, "zero"], id);
+    assertEquals(preset.eval.firstWave, 2, id);
+  }
   // Every other preset keeps the default selection and model.
-  const plain = ["Pendulum-v1", "MountainCar-v0", "Acrobot-v1"] as const;
+  const plain = ["Pendulum-v1", "MountainCar-v0"] as const;
   for (const id of plain) {
     const preset = MBRL_PRESETS[id];
     assertEquals(preset.objective.shaping, null);
