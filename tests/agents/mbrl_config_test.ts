@@ -33,6 +33,10 @@ Deno.test("every env has a frozen preset that resolves to itself", () => {
   assertEquals(cartPole.planner.selection, "firstActionMean");
   assertEquals(cartPole.model.type, "deterministic");
   assertEquals(cartPole.objective.explorationBonus, 0);
+  // A 100-step warm-up and a refit every 50 (tuned without shaping), evaluations every 100.
+  assertEquals(cartPole.loop.warmupSteps, 100);
+  assertEquals(cartPole.loop.retrainEvery, 50);
+  assertEquals(cartPole.eval.every, 100);
   // The theta^2 term stays an option.
   const shaped = resolveMbrlConfig({ objective: { shaping: { weights: [0, 0, 0.05, 0] } } });
   assertEquals(shaped.objective.shaping, { weights: [0, 0, 0.05, 0] });
