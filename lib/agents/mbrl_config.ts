@@ -288,7 +288,8 @@ const PRESET_INPUTS: Readonly<Record<EnvId, MbrlConfigInput>> = {
     // bonus of 1 (training episodes only) solved tuning seeds 10-16 at 400, 300, 300, 300,
     // 400 and missed 14, against 400, 500, 500, 300, 300 and a miss on 15 for one network,
     // so the two were not told apart there, and the ensemble costs 10x the wall clock (140-240
-    // s a run against 9-19 s here: the bonus predicts with all members at every training step),
+    // s a run against 9-19 s with the former warm-up 200 and refit every 100: the bonus
+    // predicts with all members at every training step),
     // which breaks the 15 s bar of the speed issue for this env's main command. Chosen for that
     // reason; both were run once on report seeds 0-4 (README) and the single network on fresh
     // seeds 20-29. The ensemble and the bonus stay options (`--model ensemble`,
@@ -301,7 +302,7 @@ const PRESET_INPUTS: Readonly<Record<EnvId, MbrlConfigInput>> = {
     // ~20 steps, |x| < 0.25), so stepsToSolve, which counts them, buys more MPC steps with 100
     // fewer; a refit every 50 puts the newest of those into the model half an interval sooner
     // (fits are 10-20% of a run's time; evaluations dominate). Tuning seeds, `--max-steps 500`
-    // (helper cart, /tmp/cart/tuning.md): seeds 10-19 and 30-39, the former preset solved 9 of
+    // (README's tuning table): seeds 10-19 and 30-39, the former preset solved 9 of
     // 20 (median > 500), this one 19 of 20 (median 400); seeds 10-39, 27 of 30 (median 400;
     // 10-19: 350). Warm-up 100 alone: 7/10 on 10-19 (median 350); refit every 50 alone: 8/10
     // (450). Not taken (10-19 on top of this): warm-up 50 alone 7/10, refit every 25 5/10,
