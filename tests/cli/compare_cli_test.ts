@@ -3,6 +3,7 @@ import { type Comparison, runComparison } from "../../lib/experiment/compare.ts"
 import { parseCompareArgs } from "../../lib/cli/compare.ts";
 import { parseCompareJobArgs } from "../../lib/cli/compare_job.ts";
 import { TINY_MBRL } from "../experiment/compare_helpers.ts";
+import { MBRL_PRESETS } from "../../lib/agents/mbrl_config.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -113,7 +114,10 @@ Deno.test("compare CLI errors: --out a file or unwritable, --budget-mbrl 1, --fi
   assertOneLine(
     await run("compare.ts", ["--out", `${tmp}/m`, "--budget-mbrl", "1"]),
     2,
-    "Expected loop.warmupSteps (200) to be less than loop.maxSteps (1)",
+    // The default env's preset warm-up (CartPole-v1's), whatever it is.
+    `Expected loop.warmupSteps (${
+      MBRL_PRESETS["CartPole-v1"].loop.warmupSteps
+    }) to be less than loop.maxSteps (1)`,
   );
   assertEquals([...Deno.readDirSync(tmp)].map((e) => e.name), ["a_file"]); // nothing started
   assertOneLine(
