@@ -11,6 +11,7 @@ import {
 import { writeComparisonFigures } from "../../lib/cli/compare.ts";
 import { comparisonRows } from "../../lib/experiment/compare_rows.ts";
 import { RunWriter } from "../../lib/run_folder.ts";
+import { MBRL_PRESETS } from "../../lib/agents/mbrl_config.ts";
 
 /** metrics.jsonl rows without their wall-clock field (the one thing allowed to differ). */
 function withoutClock(text: string): unknown[] {
@@ -126,7 +127,9 @@ Deno.test("runComparison refuses contradictory budgets and taken run folders bef
   await assertRejects(
     () => runComparison({ outDir, budgetMbrl: 1, methods: ["mbrl"], seeds: [0] }),
     RangeError,
-    "Expected loop.warmupSteps (200) to be less than loop.maxSteps (1): the run would end " +
+    `Expected loop.warmupSteps (${
+      MBRL_PRESETS["CartPole-v1"].loop.warmupSteps
+    }) to be less than loop.maxSteps (1): the run would end ` +
       "before it fits a model or evaluates (mbrl on CartPole-v1)",
   );
   await assertRejects(
