@@ -47,7 +47,7 @@ import {
 import { type RolloutBatch, type RolloutSpec, rolloutStride, rolloutTotals } from "./rollout.ts";
 
 /** Dense-layer FLOPs per thread and model call below which splitting does not pay here. */
-const MIN_FLOPS_PER_THREAD = 4e7;
+const MIN_FLOPS_PER_THREAD = 4e6;
 
 /** Matrix-multiply FLOPs of one row through one member of `model`. */
 function denseFlopsPerRow(model: BaseDynamicsModel): number {
@@ -91,11 +91,12 @@ export interface PlanWorkerPoolOptions {
   stallTimeoutMs?: number;
   /**
    * Fewest rows per thread worth splitting; smaller batches run on the main thread. The
-   * default asks for about 40 MFLOP of dense layers per thread and model call: ~290 rows of
-   * a [256,256] probabilistic network (the design-default step splits), ~4,200 of a [64,64]
-   * deterministic one (measured here: splitting a 5,000-row lockstep step of it was ~10%
-   * slower than one thread, copying and posting the rows costing more than it saved).
-   * @default {max(64, ceil(4e7 / dense FLOPs per row))}
+   * default asks for about 4 MFLOP of dense layers per thread and model call: 64 rows of a
+   * [256,256] probabilistic network, ~420 of a [64,64] deterministic one, so that a CartPole
+   * lockstep evaluation (10 x 500 rows) splits. Measured here (idle, CartPole main command,
+   * `--workers 1`): 19.1-20.1 s without splitting, 16.0-16.2 s at 1e7, 13.8 s at 4e6, 14.4 s at
+   * 2e6. (It was 4e7 while each call's rows travelled by `postMessage`, ~3.4 ms a call.)
+   * @default {max(64, ceil(4e6 / dense FLOPs per row))}
    */
   minRowsPerThread?: number;
 }
