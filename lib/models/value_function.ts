@@ -526,7 +526,6 @@ export class ValueFunction {
     r: tf.Tensor2D,
     alive: tf.Tensor2D,
   ): tf.Scalar {
-    const tau = this.#targetTau;
     return tf.tidy(() => {
       const idx = tf.tensor1d(rows, "int32");
       const xb = tf.gather(x, idx) as tf.Tensor2D;
@@ -535,37 +534,36 @@ export class ValueFunction {
         tf.gather(r, idx),
         tf.mul(tf.mul(tf.gather(alive, idx), vNext), this.#discount),
       );
-      const { output, cache } = this.#online.forwardWithCache(xb);
-      const diff = tf.sub(output, y) as tf.Tensor2D;
-      const grads = this.#online.backward(cache, tf.mul(diff, 2 / rows.length) as tf.Tensor2D);
-      this.#adam.step(grads);
-      const online = this.#online.variables;
-      this.#target.variables.forEach((v, i) => {
-        v.assign(
-          tau === 1 ? tf.clone(online[i]!) : tf.add(tf.mul(online[i]!, tau), tf.mul(v, 1 - tau)),
-        );
-      });
-      return tf.sum(tf.square(diff)) as tf.Scalar;
+      return this.#regress(xb, y as tf.Tensor2D);
     });
   }
 
   /** One Adam step towards fixed targets `y` and the target update; the summed squared error. */
   #stepTo(rows: Int32Array, x: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar {
-    const tau = this.#targetTau;
     return tf.tidy(() => {
       const idx = tf.tensor1d(rows, "int32");
-      const { output, cache } = this.#online.forwardWithCache(tf.gather(x, idx) as tf.Tensor2D);
-      const diff = tf.sub(output, tf.gather(y, idx)) as tf.Tensor2D;
-      const grads = this.#online.backward(cache, tf.mul(diff, 2 / rows.length) as tf.Tensor2D);
-      this.#adam.step(grads);
-      const online = this.#online.variables;
-      this.#target.variables.forEach((v, i) => {
-        v.assign(
-          tau === 1 ? tf.clone(online[i]!) : tf.add(tf.mul(online[i]!, tau), tf.mul(v, 1 - tau)),
-        );
-      });
-      return tf.sum(tf.square(diff)) as tf.Scalar;
+      return this.#regress(tf.gather(x, idx) as tf.Tensor2D, tf.gather(y, idx) as tf.Tensor2D);
     });
+  }
+
+  /**
+   * The shared part of both steps, inside their tidy: one Adam step of the online network on
+   * the squared error to targets `y` for inputs `xb` (`[n, 1]` and `[n, d]`), then the Polyak
+   * update of the target network; the summed squared error.
+   */
+  #regress(xb: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar {
+    const tau = this.#targetTau;
+    const { output, cache } = this.#online.forwardWithCache(xb);
+    const diff = tf.sub(output, y) as tf.Tensor2D;
+    const grads = this.#online.backward(cache, tf.mul(diff, 2 / xb.shape[0]) as tf.Tensor2D);
+    this.#adam.step(grads);
+    const online = this.#online.variables;
+    this.#target.variables.forEach((v, i) => {
+      v.assign(
+        tau === 1 ? tf.clone(online[i]!) : tf.add(tf.mul(online[i]!, tau), tf.mul(v, 1 - tau)),
+      );
+    });
+    return tf.sum(tf.square(diff)) as tf.Scalar;
   }
 
   /**
