@@ -271,6 +271,41 @@ const RS_500_H15 = Object.freeze(
   } as const,
 );
 
+/**
+ * The sparse-reward recipe of Acrobot-v1 and MountainCar-v0 (tuned on Acrobot-v1 seed 10; each
+ * value measured there, README): MountainCarContinuous-v0's (ensemble of 5, bonus 10, learned
+ * terminal value, refit every 250; fits capped at 100 epochs, patience 10, for time) with three
+ * changes.
+ */
+const SPARSE_DISCRETE_RECIPE = Object.freeze(
+  {
+    loop: { retrainEvery: 250 },
+    model: { type: "ensemble" },
+    fit: { epochs: 100, patience: 10 },
+    // (1) CEM, 5 iterations of 100 sequences (the cost of random shooting's 500): swinging up
+    // needs runs of one torque, which uniform random sequences almost never contain; with
+    // random shooting (500, H15) the evaluations were -186, -156, -144, -127 at 700-2,200
+    // steps, with CEM -117, -118, -113 at 700-1,700.
+    planner: {
+      type: "cem",
+      horizon: 15,
+      numSamples: 100,
+      numIterations: 5,
+      numElite: 10,
+      actionMode: "discrete",
+      propagation: "expectation",
+      discount: 0.99,
+      workers: 0,
+    },
+    objective: { terminalValue: true, explorationBonus: 10 },
+    // (2) V starts at mean(r) / (1 - discount) (-100 here, exact until a goal is reached, so
+    // the bonus alone explores) and (3) learns lambda-returns (0.95, as Dreamer) that carry a
+    // goal's value along a whole episode per pass. With TD(0) from 0 (last session) seed 10
+    // was at -151 after 2,225 steps; with both, -127 after 2,200 (random shooting).
+    value: { lambda: 0.95, initialValue: "meanReward" },
+  } as const,
+);
+
 const PRESET_INPUTS: Readonly<Record<EnvId, MbrlConfigInput>> = {
   "CartPole-v1": {
     // The env's own reward, no shaping (issue 11). Reward 1 per alive step makes every
@@ -324,29 +359,15 @@ const PRESET_INPUTS: Readonly<Record<EnvId, MbrlConfigInput>> = {
     eval: { every: 200 },
   },
   "MountainCar-v0": {
-    // Acrobot-v1's recipe below, unchanged but for the first evaluation wave. Random shooting
+    // SPARSE_DISCRETE_RECIPE (Acrobot-v1's), unchanged but for the first evaluation wave. Random shooting
     // with the value learned by TD(0) from zero did not explore here (furthest x -0.30 in 2,225
     // steps: V ~ -100 everywhere and its fit error swamped the bonus); with V started at
     // mean(r) / (1 - discount) on lambda-returns, the bonus alone explores until the flag.
     // Tuning seed 10 only (4,000-step probe): the flag from step 1,790 on, every training
     // episode reaching it from step 2,151, evaluations -200, -200, -153, -118 at 200-3,200 and
     // -103 at 4,000: solved (614 s beside another job).
-    loop: { maxSteps: 20_000, retrainEvery: 250 },
-    model: { type: "ensemble" },
-    fit: { epochs: 100, patience: 10 },
-    planner: {
-      type: "cem",
-      horizon: 15,
-      numSamples: 100,
-      numIterations: 5,
-      numElite: 10,
-      actionMode: "discrete",
-      propagation: "expectation",
-      discount: 0.99,
-      workers: 0,
-    },
-    objective: { terminalValue: true, explorationBonus: 10 },
-    value: { lambda: 0.95, initialValue: "meanReward" },
+    ...SPARSE_DISCRETE_RECIPE,
+    loop: { ...SPARSE_DISCRETE_RECIPE.loop, maxSteps: 20_000 },
     // 200-step episodes, 20,000-step budget: an evaluation every 1,000 steps is 20 in all. A
     // first wave of 6: five -200s still allow a mean of -110, six do not.
     eval: { every: 1000, firstWave: 6 },
@@ -370,33 +391,9 @@ const PRESET_INPUTS: Readonly<Record<EnvId, MbrlConfigInput>> = {
     eval: { every: 1000 },
   },
   "Acrobot-v1": {
-    // MountainCarContinuous-v0's recipe for a sparse reward (ensemble of 5, bonus 10, learned
-    // terminal value, refit every 250; fits capped at 100 epochs, patience 10, for time),
-    // with three changes, each measured on tuning seed 10 only (README):
-    loop: { maxSteps: 5000, retrainEvery: 250 },
-    model: { type: "ensemble" },
-    fit: { epochs: 100, patience: 10 },
-    // (1) CEM, 5 iterations of 100 sequences (the cost of random shooting's 500): swinging up
-    // needs runs of one torque, which uniform random sequences almost never contain; with
-    // random shooting (500, H15) the evaluations were -186, -156, -144, -127 at 700-2,200
-    // steps, with CEM -117, -118, -113 at 700-1,700.
-    planner: {
-      type: "cem",
-      horizon: 15,
-      numSamples: 100,
-      numIterations: 5,
-      numElite: 10,
-      actionMode: "discrete",
-      propagation: "expectation",
-      discount: 0.99,
-      workers: 0,
-    },
-    objective: { terminalValue: true, explorationBonus: 10 },
-    // (2) V starts at mean(r) / (1 - discount) (-100 here, exact until a goal is reached, so
-    // the bonus alone explores) and (3) learns lambda-returns (0.95, as Dreamer) that carry a
-    // goal's value along a whole episode per pass. With TD(0) from 0 (last session) seed 10
-    // was at -151 after 2,225 steps; with both, -127 after 2,200 (random shooting).
-    value: { lambda: 0.95, initialValue: "meanReward" },
+    // SPARSE_DISCRETE_RECIPE (above), tuned here; its reasons are given there.
+    ...SPARSE_DISCRETE_RECIPE,
+    loop: { ...SPARSE_DISCRETE_RECIPE.loop, maxSteps: 5000 },
     // 500-step episodes, 5,000-step budget: ten evaluations. A first wave of 3: two -500s
     // still allow a mean of -100, three do not (a failing evaluation then plans 3 episodes,
     // not 10: 56 s instead of 186 s at step 200).
