@@ -41,6 +41,7 @@ function modelSettings(model: DynamicsModel): ModelSettings | null {
     hiddenSizes: [...(own.hiddenSizes ?? [])],
     numModels: own.numModels!,
     learningRate: own.learningRate!,
+    inference: own.inference!,
   };
 }
 
@@ -146,6 +147,7 @@ export class ModelBasedRLAgent {
       hiddenSizes: model.hiddenSizes,
       numModels: model.type === "ensemble" ? model.numModels : undefined,
       learningRate: model.learningRate,
+      inference: model.inference,
       actionSpace: meta.actionSpace,
       rng: rng.stream("model"),
     });

@@ -1,11 +1,13 @@
 /**
  * `deno task bench:plan`: planning time per step for the design's default planner (random
- * shooting, 1,000 sequences, horizon 10, a [256,256] probabilistic model), CEM and MPPI at the
+ * shooting, 1,000 sequences, horizon 10, a [256,256] probabilistic model; the model class's
+ * default inference, the dense kernel, and once more on tfjs inference), CEM and MPPI at the
  * same size, and the training default (random shooting over action indices, 500 x H15,
- * [64,64] deterministic), each with 0, 1 and 2 planning workers (1, 2 and 3 threads); the
- * lockstep evaluation step (10 episodes planned in one call); the backend's raw matMul
- * GFLOP/s; numpy's one-thread time for the design-default step (when a `python3` with numpy
- * is on PATH) and our ratio to it; and a breakdown of where a design-default step's time goes.
+ * [64,64] deterministic, on tfjs inference as the presets), each with 0, 1 and 2 planning
+ * workers (1, 2 and 3 threads); the lockstep evaluation step (10 episodes planned in one
+ * call) on both engines; the raw GFLOP/s of tfjs's matMul and of the dense kernel; numpy's
+ * one-thread time for the design-default step (when a `python3` with numpy is on PATH) and
+ * our ratio to it; and a breakdown of where a design-default step's time goes.
  *
  * The machine may be shared, so every figure is measured in `--rounds` interleaved rounds
  * (numpy, then each worker count, in turn) and reported as the median with the range; compare
@@ -22,7 +24,8 @@ import * as tf from "@tensorflow/tfjs";
 import { setupBackend } from "../backend.ts";
 import { ReplayBuffer } from "../buffer/mod.ts";
 import { CartPoleEnv } from "../envs/cart_pole.ts";
-import { createDynamicsModel, type DynamicsModelType } from "../models/mod.ts";
+import { createDynamicsModel, type DynamicsModelType, type ModelInference } from "../models/mod.ts";
+import { kernelInstructions, PackedMlp } from "../nn/dense_kernel.ts";
 import type { DynamicsModel, DynamicsPrediction } from "../models/types.ts";
 import {
   type ActionMode,
@@ -48,6 +51,8 @@ interface BenchCase {
   slots: number;
   /** Timed steps relative to `--steps`. */
   stepScale: number;
+  /** The model's inference engine. */
+  inference: ModelInference;
 }
 
 /** The design's planning setting, which most cases vary one thing of. */
@@ -61,6 +66,7 @@ const DESIGN_DEFAULT: Omit<BenchCase, "name"> = {
   iterations: 1,
   slots: 1,
   stepScale: 1,
+  inference: "kernel",
 };
 
 const TRAIN_DEFAULT: Omit<BenchCase, "name"> = {
@@ -73,10 +79,16 @@ const TRAIN_DEFAULT: Omit<BenchCase, "name"> = {
   iterations: 1,
   slots: 1,
   stepScale: 2,
+  inference: "tfjs",
 };
 
 const CASES: BenchCase[] = [
   { ...DESIGN_DEFAULT, name: "design default: RS 1000 x H10, [256,256] probabilistic" },
+  {
+    ...DESIGN_DEFAULT,
+    name: 'design default on tfjs inference (inference: "tfjs")',
+    inference: "tfjs",
+  },
   {
     ...DESIGN_DEFAULT,
     name: "CEM 1000 x H10 x 5 iterations, [256,256] probabilistic",
@@ -95,6 +107,13 @@ const CASES: BenchCase[] = [
     name: "train default, lockstep evaluation step: 10 episodes in one call",
     slots: 10,
     stepScale: 1,
+  },
+  {
+    ...TRAIN_DEFAULT,
+    name: "train default, lockstep evaluation step, --inference kernel",
+    slots: 10,
+    stepScale: 1,
+    inference: "kernel",
   },
 ];
 
@@ -186,6 +205,20 @@ function rawMatMulGflops(): number {
   return (2 * 1000 * 256 * 256) / (ms * 1e6);
 }
 
+/** The dense kernel's GFLOP/s on the same product (one layer of a {@linkcode PackedMlp}). */
+function rawKernelGflops(): number {
+  const rng = new Rng(1);
+  const net = new PackedMlp({
+    layerSizes: [256, 256],
+    activation: "relu",
+    weights: [rng.fillNormal(new Float32Array(256 * 256)), new Float32Array(256)],
+  });
+  const x = rng.fillNormal(new Float32Array(1000 * 256));
+  for (let i = 0; i < 3; i++) net.forward(x, 1000);
+  const ms = timeMs(20, () => net.forward(x, 1000));
+  return (2 * 1000 * 256 * 256) / (ms * 1e6);
+}
+
 /** numpy's ms per design-default step in one round, or the reason it could not run. */
 async function numpyRound(steps: number): Promise<number | string> {
   const script = new URL("./numpy_plan_ref.py", import.meta.url).pathname;
@@ -250,36 +283,47 @@ function breakdownRound(
   const modelMs = bestMs(5, H, () => model.sample(states, actions, { rng }));
   const rngW = new Rng(4);
   const sizes = [5, ...c.hidden, 10];
-  const weights = sizes.slice(1).map((out, l) => ({
-    w: tf.tensor2d(rngW.fillNormal(new Float32Array(sizes[l]! * out)), [sizes[l]!, out]),
-    b: tf.tensor1d(new Float32Array(out)),
-  }));
   const x = new Float32Array(n * 5).map(() => rngW.uniform());
-  const forward = () => {
-    const out = tf.tidy(() => {
-      let h: tf.Tensor2D = tf.tensor2d(x, [n, 5]);
-      weights.forEach(({ w, b }, l) => {
-        h = tf.fused.matMul({
-          a: h,
-          b: w,
-          bias: b,
-          activation: l < weights.length - 1 ? "relu" : "linear",
-        }) as tf.Tensor2D;
+  const params = sizes.slice(1).flatMap((out, l) => [
+    rngW.fillNormal(new Float32Array(sizes[l]! * out)),
+    new Float32Array(out),
+  ]);
+  let denseMs: number;
+  let ioMs: number | undefined;
+  if (c.inference === "kernel") {
+    const net = new PackedMlp({ layerSizes: sizes, activation: "relu", weights: params });
+    net.forward(x, n);
+    denseMs = bestMs(5, H, () => net.forward(x, n));
+  } else {
+    const weights = sizes.slice(1).map((out, l) => ({
+      w: tf.tensor2d(params[2 * l]!, [sizes[l]!, out]),
+      b: tf.tensor1d(params[2 * l + 1]!),
+    }));
+    const forward = () => {
+      const out = tf.tidy(() => {
+        let h: tf.Tensor2D = tf.tensor2d(x, [n, 5]);
+        weights.forEach(({ w, b }, l) => {
+          h = tf.fused.matMul({
+            a: h,
+            b: w,
+            bias: b,
+            activation: l < weights.length - 1 ? "relu" : "linear",
+          }) as tf.Tensor2D;
+        });
+        return h;
       });
-      return h;
+      out.dataSync();
+      out.dispose();
+    };
+    forward();
+    denseMs = bestMs(5, H, forward);
+    ioMs = bestMs(5, H, () => {
+      const t = tf.tensor2d(x, [n, 5]);
+      t.dataSync();
+      t.dispose();
     });
-    out.dataSync();
-    out.dispose();
-  };
-  forward();
-  const denseMs = bestMs(5, H, forward);
-  const io = () => {
-    const t = tf.tensor2d(x, [n, 5]);
-    t.dataSync();
-    t.dispose();
-  };
-  const ioMs = bestMs(5, H, io);
-  weights.forEach(({ w, b }) => tf.dispose([w, b]));
+    weights.forEach(({ w, b }) => tf.dispose([w, b]));
+  }
   const noise = new Float64Array(n * 5);
   const randomMs = bestMs(5, H, () => {
     for (let i = 0; i < noise.length; i++) noise[i] = rng.normal();
@@ -290,11 +334,14 @@ function breakdownRound(
   for (let i = 0; i < 3; i++) free.getAction(state);
   free.takeStats();
   const plannerMs = bestMs(5, 2, () => free.getAction(state));
+  const dense = c.inference === "kernel"
+    ? "  of which dense layers (dense kernel: copy in, 3 layers, copy out)"
+    : "  of which dense layers (raw tfjs: upload, 3 fused matMul+bias+relu, dataSync)";
   return {
     "whole step (RandomShootingMPC.getAction, main thread only)": stepMs,
     "model calls (10 x model.sample, 1000 rows)": modelMs * H,
-    "  of which dense layers (raw tfjs: upload, 3 fused matMul+bias+relu, dataSync)": denseMs * H,
-    "  of which one upload + dataSync per call": ioMs * H,
+    [dense]: denseMs * H,
+    ...(ioMs === undefined ? {} : { "  of which one upload + dataSync per call": ioMs * H }),
     "  rest of the model (input packing, Gaussian head and noise in JS)": (modelMs - denseMs) *
       H,
     "random numbers (50k normals + 10k uniforms, JS; the normals are drawn in the rollout by the thread that rolls each row out)":
@@ -348,7 +395,7 @@ async function main(): Promise<void> {
   const flags = parseFlags(Deno.args, {
     steps: { kind: "int", min: 1, help: "timed planning steps per case and round [10]" },
     rounds: { kind: "int", min: 1, help: "interleaved measurement rounds [3]" },
-    workers: { kind: "intList", help: "worker counts to compare [0,1,2]" },
+    workers: { kind: "intList", min: 0, help: "worker counts to compare [0,1,2]" },
     quick: { kind: "bool", help: "design and train defaults only, workers 0,1, 1 round" },
   });
   const quick = flags.quick === true;
@@ -365,17 +412,19 @@ async function main(): Promise<void> {
       `${rounds} round(s) of ${steps} timed steps per case after warm-up; median (min-max)`,
   );
   const raw: number[] = [];
+  const rawKernel: number[] = [];
   const numpy: (number | string)[] = [];
   const breakdown: Record<string, number>[] = [];
   const split: Record<string, number>[] = [];
   const rows: string[] = [];
-  const cases = quick ? [CASES[0]!, CASES[3]!, CASES[4]!] : CASES;
+  const cases = quick ? [CASES[0]!, CASES[1]!, CASES[4]!, CASES[5]!, CASES[6]!] : CASES;
   for (const c of cases) {
     const model = createDynamicsModel({
       type: c.modelType,
       stateDim: 4,
       actionDim: 1,
       hiddenSizes: c.hidden,
+      inference: c.inference,
       rng: rng.stream(c.name),
     });
     await model.train(buffer, { epochs: 2 });
@@ -397,6 +446,7 @@ async function main(): Promise<void> {
     for (let r = 0; r < rounds; r++) {
       if (c === CASES[0]) {
         raw.push(rawMatMulGflops());
+        rawKernel.push(rawKernelGflops());
         numpy.push(await numpyRound(n));
         const single = planners[Math.max(0, workerCounts.indexOf(0))]!;
         breakdown.push(breakdownRound(model, single, states[0]!, c));
@@ -418,7 +468,7 @@ async function main(): Promise<void> {
       const ms = perRound[k]!;
       const gflops = ms.map((m) => gflop / (m / 1000));
       const numpyMs = numpy.filter((x): x is number => typeof x === "number");
-      const ratio = c === CASES[0] && numpyMs.length === ms.length
+      const ratio = (c === CASES[0] || c === CASES[1]) && numpyMs.length === ms.length
         ? spread(ms.map((m, i) => m / numpyMs[i]!), 2)
         : "";
       rows.push(
@@ -432,7 +482,7 @@ async function main(): Promise<void> {
   console.log(
     `\nraw matMul [1000,256]x[256,256]+bias+relu on this backend, one thread: ${
       spread(raw)
-    } GFLOP/s`,
+    } GFLOP/s; the dense kernel (${kernelInstructions()}): ${spread(rawKernel)} GFLOP/s`,
   );
   const numpyMs = numpy.filter((x): x is number => typeof x === "number");
   console.log(

@@ -12,7 +12,8 @@ export type FlagSpec =
   | { kind: "number"; help: string; positive?: boolean }
   | { kind: "string"; help: string }
   | { kind: "enum"; help: string; values: readonly string[]; aliases?: Record<string, string> }
-  | { kind: "intList"; help: string }
+  /** `min` is the smallest element allowed. @default {1} (layer sizes) */
+  | { kind: "intList"; help: string; min?: number }
   | { kind: "numberList"; help: string }
   | { kind: "bool"; help: string };
 
@@ -78,11 +79,11 @@ function parseValue(flag: string, spec: FlagSpec, raw: string): ParsedValue {
     }
     case "intList": {
       const parts = raw.split(",");
-      const values = parts.map(Number);
-      if (raw.trim() === "" || values.some((v) => !Number.isInteger(v) || v <= 0)) {
-        throw new ArgsError(
-          `--${flag} must be comma-separated positive integers (e.g. 64,64) but found "${raw}"`,
-        );
+      const values = parts.map((part) => part.trim() === "" ? NaN : Number(part));
+      const min = spec.min ?? 1;
+      if (values.some((v) => !Number.isInteger(v) || v < min)) {
+        const what = min === 1 ? "positive integers (e.g. 64,64)" : `integers of at least ${min}`;
+        throw new ArgsError(`--${flag} must be comma-separated ${what} but found "${raw}"`);
       }
       return values;
     }

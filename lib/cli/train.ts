@@ -23,6 +23,7 @@ import {
 } from "../agents/mbrl_config.ts";
 import type { MbrlConfig } from "../agents/mbrl_config.ts";
 import { MODEL_TYPES, MPC_TYPES } from "../agents/mbrl_agent.ts";
+import { MODEL_INFERENCES } from "../models/mod.ts";
 import { trainModelBasedRL } from "../agents/mbrl_loop.ts";
 import { ENV_IDS } from "../envs/registry.ts";
 import { ACTION_SELECTIONS } from "../planners/planner_settings.ts";
@@ -63,6 +64,7 @@ const CONFIG_FLAGS: Readonly<Record<string, ConfigFlag>> = Object.freeze({
   hidden: { path: "model.hiddenSizes", spec: { kind: "intList" } },
   "ensemble-size": { path: "model.numModels", spec: { kind: "int", min: 1 } },
   lr: { path: "model.learningRate", spec: { kind: "number", positive: true } },
+  inference: { path: "model.inference", spec: { kind: "enum", values: MODEL_INFERENCES } },
   epochs: { path: "fit.epochs", spec: { kind: "int", min: 1 } },
   "batch-size": { path: "fit.batchSize", spec: { kind: "int", min: 1 } },
   patience: { path: "fit.patience", spec: { kind: "int", min: 1 } },

@@ -145,7 +145,7 @@ export class BaseDynamicsModel implements DynamicsModel {
    * hidden sizes and activation from the first member's layers, heads from its outputs,
    * `numModels` from the member list, `numElites` from the elite list, optimiser fields from
    * the first member's Adam (all members share them). `bootstrap`, the log-std initial bounds,
-   * `boundsWeight` and `seed` are used once (construction, training) and come from
+   * `boundsWeight`, `inference` and `seed` come from
    * {@linkcode BaseDynamicsModel.config}.
    */
   get settings(): DynamicsModelSettings {
@@ -182,6 +182,7 @@ export class BaseDynamicsModel implements DynamicsModel {
       maxLogStdInit: c.maxLogStdInit,
       minLogStdInit: c.minLogStdInit,
       boundsWeight: c.boundsWeight,
+      inference: c.inference,
       seed: c.seed,
       valLossKind: probabilistic ? "nll" : "mse",
     };
@@ -380,6 +381,7 @@ export class BaseDynamicsModel implements DynamicsModel {
       elites: this.#elites,
       inputNorm: this.#inputNorm,
       targetNorm: this.#targetNorm,
+      inference: this.config.inference,
     };
   }
 

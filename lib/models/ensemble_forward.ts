@@ -11,6 +11,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { boundLogStd, type MemberNetwork } from "./member.ts";
+import type { ModelInference } from "./model_config.ts";
 import type { Normalizer } from "./normalizer.ts";
 import type { DynamicsPrediction } from "./types.ts";
 
@@ -28,6 +29,8 @@ export interface EnsembleView {
   readonly inputNorm: Normalizer;
   /** Over `(state delta, reward)` columns. */
   readonly targetNorm: Normalizer;
+  /** Which engine runs the members. */
+  readonly inference: ModelInference;
 }
 
 /** One member's raw outputs `[rows, outputDim]`, read back from the device. */
@@ -43,8 +46,9 @@ export interface ForwardJob {
 }
 
 /**
- * Packs normalised inputs for each job (all `n` rows, or `rows`), runs each job's member in
- * one `tf.tidy`, and reads the raw outputs back outside it.
+ * Packs normalised inputs for each job (all `n` rows, or `rows`) and runs each job's member:
+ * on the dense kernel (`Mlp.predict`, no tensors), or with `view.inference` `"tfjs"` in one
+ * `tf.tidy`, reading the raw outputs back outside it.
  *
  * @example
  * ```ts
@@ -86,6 +90,12 @@ export function forwardMembers(
     shared ??= packAll(undefined);
     return shared;
   });
+  if (view.inference === "kernel") {
+    return jobs.map((job, k) => ({
+      data: view.members[job.member]!.mlp.predict(inputs[k]!, job.rows ? job.rows.length : n),
+      member: job.member,
+    }));
+  }
   const tensors = tf.tidy(() => {
     let sharedTensor: tf.Tensor2D | undefined;
     return jobs.map((job, k) => {

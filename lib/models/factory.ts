@@ -74,6 +74,8 @@ export async function loadDynamicsModel(path: string): Promise<BaseDynamicsModel
     maxLogStdInit: c.maxLogStdInit,
     minLogStdInit: c.minLogStdInit,
     boundsWeight: c.boundsWeight,
+    // Files written before the kernel existed were made (and planned with) on tfjs.
+    inference: c.inference ?? "tfjs",
     rng: new Rng(c.seed),
   };
   let model: BaseDynamicsModel;

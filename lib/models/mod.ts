@@ -12,8 +12,10 @@ export type {
   DynamicsModelKind,
   DynamicsModelOptions,
   DynamicsModelSettings,
+  ModelInference,
   ValLossKind,
 } from "./model_config.ts";
+export { MODEL_INFERENCES } from "./model_config.ts";
 export { readSavedModel, type SavedModelJson } from "./model_file.ts";
 export type { TrainReport, TrainSettings } from "./trainer.ts";
 export { validationCount } from "./training_data.ts";

@@ -13,6 +13,18 @@ import { assertPositiveInt } from "../validate.ts";
 import { checkActionSpace } from "./input_checks.ts";
 import type { MemberConfig } from "./member.ts";
 
+/**
+ * How a model runs inference (`predict`, `sample`, and so planning and evaluation):
+ * `"kernel"` on the generated relaxed-SIMD wasm kernel of `lib/nn/dense_kernel.ts` (about
+ * 1.6x tfjs's wasm matMul on our machines), `"tfjs"` through tfjs's forward pass. Training
+ * always runs on tfjs. The two agree to ~1e-6 relative, not bit for bit, so a seeded run's
+ * actions can differ between them.
+ */
+export type ModelInference = "kernel" | "tfjs";
+
+/** Every {@linkcode ModelInference}. */
+export const MODEL_INFERENCES: readonly ModelInference[] = Object.freeze(["kernel", "tfjs"]);
+
 /** Options shared by every dynamics model. */
 export interface DynamicsModelOptions {
   /** State (observation) dimension. */
@@ -50,6 +62,8 @@ export interface DynamicsModelOptions {
   minLogStdInit?: number;
   /** Weight of the bound regulariser `sum(max) - sum(min)` (PETS: 0.01). @default {0.01} */
   boundsWeight?: number;
+  /** Inference engine (see {@linkcode ModelInference}). @default {"kernel"} */
+  inference?: ModelInference;
   /** Seeded stream for initialisation, data splits, minibatches and bootstraps. @default {new Rng(0)} */
   rng?: Rng;
 }
@@ -82,6 +96,8 @@ export interface DynamicsModelConfig {
   maxLogStdInit: number;
   minLogStdInit: number;
   boundsWeight: number;
+  /** Inference engine. */
+  inference: ModelInference;
   seed: number;
 }
 
@@ -174,8 +190,16 @@ export function resolveModelConfig(
     maxLogStdInit: options.maxLogStdInit ?? 0.25,
     minLogStdInit: options.minLogStdInit ?? -5,
     boundsWeight: options.boundsWeight ?? 0.01,
+    inference: options.inference ?? "kernel",
     seed,
   };
+  if (!MODEL_INFERENCES.includes(config.inference)) {
+    throw new RangeError(
+      `Expected inference to be one of ${
+        MODEL_INFERENCES.join(", ")
+      } but found ${config.inference}`,
+    );
+  }
   if (!(config.maxLogStdInit > config.minLogStdInit)) {
     throw new RangeError(
       `Expected maxLogStdInit > minLogStdInit but found ${config.maxLogStdInit} <= ${config.minLogStdInit}`,

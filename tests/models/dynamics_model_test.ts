@@ -293,6 +293,62 @@ Deno.test("save then load gives identical predictions; corrupt or mismatched fil
   }
 });
 
+Deno.test("kernel and tfjs inference agree to 1e-5; the engine is saved with the model", async () => {
+  const data = cartPoleRandom(300, 2);
+  const models = (["kernel", "tfjs"] as const).map((inference) =>
+    new EnsembleDynamicsModel({
+      stateDim: 4,
+      actionDim: 1,
+      hiddenSizes: [32, 32],
+      numModels: 3,
+      learnTermination: true,
+      activation: "swish",
+      inference,
+      rng: new Rng(3),
+    })
+  );
+  for (const m of models) await m.train(data, { epochs: 2 });
+  const [kernel, tfjs] = models as [EnsembleDynamicsModel, EnsembleDynamicsModel];
+  assertEquals(kernel.settings.inference, "kernel");
+  assertEquals(tfjs.settings.inference, "tfjs");
+  const a = kernel.predict(data.states, data.actions);
+  const b = tfjs.predict(data.states, data.actions);
+  for (const key of ["mean", "std", "reward", "epistemicVar", "terminationProb"] as const) {
+    const x = a[key]!;
+    const y = b[key]!;
+    assertEquals(x.length, y.length);
+    for (let i = 0; i < x.length; i++) {
+      assertAlmostEquals(x[i]!, y[i]!, 1e-5 * (1 + Math.abs(y[i]!)), `${key}[${i}]`);
+    }
+  }
+  const sa = kernel.sample(data.states, data.actions, { rng: new Rng(9) });
+  const sb = tfjs.sample(data.states, data.actions, { rng: new Rng(9) });
+  for (let i = 0; i < sa.mean.length; i++) {
+    assertAlmostEquals(sa.mean[i]!, sb.mean[i]!, 1e-4 * (1 + Math.abs(sb.mean[i]!)));
+  }
+  const dir = await Deno.makeTempDir();
+  try {
+    await tfjs.save(dir);
+    const loaded = await loadDynamicsModel(dir);
+    assertEquals(loaded.settings.inference, "tfjs");
+    assertEquals(loaded.predict(data.states, data.actions), b);
+    loaded.dispose();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+  assertThrows(
+    () =>
+      new ProbabilisticDynamicsModel({
+        stateDim: 1,
+        actionDim: 1,
+        inference: "gpu" as "tfjs",
+      }),
+    RangeError,
+    "Expected inference to be one of kernel, tfjs but found gpu",
+  );
+  for (const m of models) m.dispose();
+});
+
 Deno.test("bad input gives clear errors", async () => {
   assertThrows(
     () => new ProbabilisticDynamicsModel({ stateDim: 3, actionDim: 1, hiddenSizes: [64, 0] }),

@@ -296,6 +296,7 @@ Deno.test("settings read back what each model was built with, from its networks 
     maxLogStdInit: 0.25,
     minLogStdInit: -5,
     boundsWeight: 0.01,
+    inference: "kernel",
     seed: 3,
     valLossKind: "mse",
   });
