@@ -133,12 +133,24 @@ async function benchBackend(backend: BackendName, scale: number): Promise<void> 
     const states = randomArray(rng, n * STATE);
     const actions = randomArray(rng, n * ACTION);
     const api = time(() => model.predict(states, actions), iters(50));
+    const twin = new ProbabilisticDynamicsModel({
+      stateDim: STATE,
+      actionDim: ACTION,
+      hiddenSizes: HIDDEN,
+      inference: "tfjs",
+      rng: rng.stream("model"),
+    });
+    const apiTfjs = time(() => twin.predict(states, actions), iters(50));
+    twin.dispose();
     const gflop = (flopsPerRow(sizes) * n) / 1e9;
     const gflopProb = (flopsPerRow([IN, ...HIDDEN, 2 * (STATE + 1)]) * n) / 1e9;
     console.log(
-      `predict batch ${n}, one [256,256] net: raw forward ${(gflop / raw).toFixed(1)} GFLOP/s ` +
-        `(${(raw * 1e3).toFixed(2)} ms); model.predict ${(gflopProb / api).toFixed(1)} GFLOP/s ` +
-        `(${(api * 1e3).toFixed(2)} ms)`,
+      `predict batch ${n}, one [256,256] net: raw tfjs forward ${(gflop / raw).toFixed(1)} ` +
+        `GFLOP/s (${(raw * 1e3).toFixed(2)} ms); model.predict (kernel inference) ${
+          (gflopProb / api).toFixed(1)
+        } GFLOP/s (${(api * 1e3).toFixed(2)} ms); model.predict (inference "tfjs") ${
+          (gflopProb / apiTfjs).toFixed(1)
+        } GFLOP/s (${(apiTfjs * 1e3).toFixed(2)} ms)`,
     );
     xin.dispose();
   }
@@ -176,13 +188,29 @@ async function benchBackend(backend: BackendName, scale: number): Promise<void> 
     iters(10),
     warm > 1 ? 1 : 0,
   );
+  const ensembleTfjs = new EnsembleDynamicsModel({
+    stateDim: STATE,
+    actionDim: ACTION,
+    hiddenSizes: HIDDEN,
+    numModels: members,
+    inference: "tfjs",
+    rng: rng.stream("ensemble"),
+  });
+  const apiTfjs = time(
+    () => ensembleTfjs.sample(states, actions, { rng: sampleRng, propagation: "tsinf" }),
+    iters(10),
+    warm > 1 ? 1 : 0,
+  );
+  ensembleTfjs.dispose();
   const gflop = (flopsPerRow(sizes) * total) / 1e9;
   const gflopProb = (flopsPerRow([IN, ...HIDDEN, 2 * (STATE + 1)]) * total) / 1e9;
   console.log(
-    `predict batch ${total} (${members} members x ${perMember}), loop of 2-D matMuls: ` +
+    `predict batch ${total} (${members} members x ${perMember}), loop of 2-D tfjs matMuls: ` +
       `raw ${(gflop / loop).toFixed(1)} GFLOP/s (${(loop * 1e3).toFixed(1)} ms); ` +
-      `ensemble.sample tsinf ${(gflopProb / api).toFixed(1)} GFLOP/s (${
+      `ensemble.sample tsinf (kernel inference) ${(gflopProb / api).toFixed(1)} GFLOP/s (${
         (api * 1e3).toFixed(1)
+      } ms); (inference "tfjs") ${(gflopProb / apiTfjs).toFixed(1)} GFLOP/s (${
+        (apiTfjs * 1e3).toFixed(1)
       } ms)`,
   );
   tf.dispose(xm);

@@ -32,6 +32,12 @@ const PANEL_COLS = 4 * TILE_VECS;
 /** Inner-dimension unroll. */
 const K_UNROLL = 4;
 const BYTES = 4;
+/**
+ * Rows per kernel pass (a multiple of the tile): larger batches run in passes of this many, so
+ * the scratch memory stays at ~2 x 2,046 rows of the widest layer (4 MB for [256,256]) however
+ * many rows a caller predicts. Rows are independent, so passes do not change any result.
+ */
+const CHUNK_ROWS = 2046;
 const PAGE_BYTES = 65536;
 
 /** Which multiply-add the generated kernels use. */
@@ -288,10 +294,10 @@ export class PackedMlp {
     });
   }
 
-  /** Makes room for `rows` (a multiple of the tile) in each of the two activation buffers. */
+  /** Makes room for `rows` (a multiple of the tile, at most a chunk) in each activation buffer. */
   #reserve(rows: number): void {
     if (rows <= this.#capacity) return;
-    const capacity = roundUp(Math.max(rows, 2 * this.#capacity), TILE_ROWS);
+    const capacity = Math.min(CHUNK_ROWS, roundUp(Math.max(rows, 2 * this.#capacity), TILE_ROWS));
     const need = this.#scratch + 2 * capacity * this.#width * BYTES;
     const have = this.#memory.buffer.byteLength;
     if (need > have) this.#memory.grow(Math.ceil((need - have) / PAGE_BYTES));
@@ -311,16 +317,27 @@ export class PackedMlp {
       );
     }
     const outDim = this.layerSizes[this.layerSizes.length - 1]!;
-    if (n === 0) return new Float32Array(0);
-    const rows = roundUp(n, TILE_ROWS);
+    const y = new Float32Array(n * outDim);
+    for (let r0 = 0; r0 < n; r0 += CHUNK_ROWS) {
+      const m = Math.min(CHUNK_ROWS, n - r0);
+      this.#forwardChunk(x.subarray(r0 * inDim, (r0 + m) * inDim), m, y.subarray(r0 * outDim));
+    }
+    return y;
+  }
+
+  /** Rows `[0, m)` of `x` (at most {@linkcode CHUNK_ROWS}) into `y`. */
+  #forwardChunk(x: Float32Array, m: number, y: Float32Array): void {
+    const inDim = this.layerSizes[0]!;
+    const outDim = this.layerSizes[this.layerSizes.length - 1]!;
+    const rows = roundUp(m, TILE_ROWS);
     this.#reserve(rows);
     const buffers = [this.#scratch, this.#scratch + this.#capacity * this.#width * BYTES];
     const f32 = new Float32Array(this.#memory.buffer);
     const first = this.#layers[0]!;
     const base = buffers[0]! / BYTES;
-    if (first.kp === inDim) f32.set(x.subarray(0, n * inDim), base);
+    if (first.kp === inDim) f32.set(x, base);
     else {
-      for (let r = 0; r < n; r++) {
+      for (let r = 0; r < m; r++) {
         const o = base + r * first.kp;
         for (let j = 0; j < inDim; j++) f32[o + j] = x[r * inDim + j]!;
         f32.fill(0, o + inDim, o + first.kp);
@@ -330,19 +347,17 @@ export class PackedMlp {
     for (const layer of this.#layers) {
       const dst = 1 - src;
       layer.run(buffers[src]!, layer.w, layer.bias, buffers[dst]!, rows);
-      if (layer.after !== "none") activate(f32, buffers[dst]! / BYTES, n * layer.np, layer.after);
+      if (layer.after !== "none") activate(f32, buffers[dst]! / BYTES, m * layer.np, layer.after);
       src = dst;
     }
     const last = this.#layers[this.#layers.length - 1]!;
     const from = buffers[src]! / BYTES;
-    const y = new Float32Array(n * outDim);
-    if (last.np === outDim) y.set(f32.subarray(from, from + n * outDim));
+    if (last.np === outDim) y.set(f32.subarray(from, from + m * outDim));
     else {
-      for (let r = 0; r < n; r++) {
+      for (let r = 0; r < m; r++) {
         y.set(f32.subarray(from + r * last.np, from + r * last.np + outDim), r * outDim);
       }
     }
-    return y;
   }
 }
 
