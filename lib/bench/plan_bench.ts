@@ -482,7 +482,7 @@ async function main(): Promise<void> {
   console.log(
     `\nraw matMul [1000,256]x[256,256]+bias+relu on this backend, one thread: ${
       spread(raw)
-    } GFLOP/s (reading the output back); the dense kernel (${kernelInstructions()}, `PackedMlp.forward`, copying the rows in and out): ${
+    } GFLOP/s (reading the output back); the dense kernel (${kernelInstructions()}, PackedMlp.forward, copying the rows in and out): ${
       spread(rawKernel)
     } GFLOP/s`,
   );

@@ -354,8 +354,10 @@ export class PackedMlp {
     const from = buffers[src]! / BYTES;
     if (last.np === outDim) y.set(f32.subarray(from, from + m * outDim));
     else {
+      // An indexed copy: a subarray per row costs more than the copy for narrow outputs.
       for (let r = 0; r < m; r++) {
-        y.set(f32.subarray(from + r * last.np, from + r * last.np + outDim), r * outDim);
+        const o = from + r * last.np;
+        for (let j = 0; j < outDim; j++) y[r * outDim + j] = f32[o + j]!;
       }
     }
   }
