@@ -35,6 +35,7 @@ function randomBuffer(seed: number): ReplayBuffer {
 async function trainedModel(
   type: "deterministic" | "probabilistic" | "ensemble",
   seed = 1,
+  inference: "kernel" | "tfjs" = "kernel",
 ): Promise<BaseDynamicsModel> {
   const model = createDynamicsModel({
     type,
@@ -42,6 +43,7 @@ async function trainedModel(
     actionDim: 1,
     hiddenSizes: [16, 16],
     numModels: 3,
+    inference,
     rng: new Rng(seed),
   });
   await model.train(randomBuffer(seed), { epochs: 2 });
@@ -72,10 +74,15 @@ function trace(p: MpcPlanner, steps: number): string[] {
   return out;
 }
 
-Deno.test("0, 1 and 2 workers give identical actions (probabilistic: RS, CEM; ensemble: RS)", async () => {
-  for (const type of ["probabilistic", "ensemble"] as const) {
-    const model = await trainedModel(type);
-    const optimisers = type === "ensemble"
+Deno.test("0, 1 and 2 workers give identical actions (probabilistic: RS, CEM; ensemble: RS; tfjs inference: RS)", async () => {
+  const cases = [
+    ["probabilistic", "kernel"],
+    ["ensemble", "kernel"],
+    ["probabilistic", "tfjs"],
+  ] as const;
+  for (const [type, inference] of cases) {
+    const model = await trainedModel(type, 1, inference);
+    const optimisers = type === "ensemble" || inference === "tfjs"
       ? ["random_shooting"] as const
       : ["random_shooting", "cem"] as const;
     for (const optimiser of optimisers) {
@@ -88,8 +95,8 @@ Deno.test("0, 1 and 2 workers give identical actions (probabilistic: RS, CEM; en
         assertEquals(p.workerPool?.runs ?? 0, workers > 0 ? 6 * (optimiser === "cem" ? 5 : 1) : 0);
         p.dispose();
       }
-      assertEquals(traces[1], traces[0], `${type} ${optimiser}: 1 worker`);
-      assertEquals(traces[2], traces[0], `${type} ${optimiser}: 2 workers`);
+      assertEquals(traces[1], traces[0], `${type} ${inference} ${optimiser}: 1 worker`);
+      assertEquals(traces[2], traces[0], `${type} ${inference} ${optimiser}: 2 workers`);
     }
     model.dispose();
   }
