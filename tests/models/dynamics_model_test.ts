@@ -424,32 +424,35 @@ Deno.test("a loss that stops being finite stops training with the epoch named", 
   model.dispose();
 });
 
-Deno.test("training and thousands of predict/sample calls leak no tensors", async () => {
-  const model = new EnsembleDynamicsModel({
-    stateDim: 3,
-    actionDim: 1,
-    hiddenSizes: [16],
-    numModels: 2,
-    learnTermination: true,
-    rng: new Rng(0),
+for (const inference of ["kernel", "tfjs"] as const) {
+  Deno.test(`training and thousands of predict/sample calls leak no tensors (${inference} inference)`, async () => {
+    const model = new EnsembleDynamicsModel({
+      stateDim: 3,
+      actionDim: 1,
+      hiddenSizes: [16],
+      numModels: 2,
+      learnTermination: true,
+      inference,
+      rng: new Rng(0),
+    });
+    const data = linearSystem(200, 0);
+    await model.train(data, { epochs: 1 });
+    const before = tf.memory().numTensors;
+    await model.train(data, { epochs: 3, patience: 1 });
+    assertEquals(tf.memory().numTensors, before);
+    const states = data.states.subarray(0, 30);
+    const actions = data.actions.subarray(0, 10);
+    const rng = new Rng(1);
+    for (let i = 0; i < 2000; i++) {
+      model.predict(states, actions);
+      model.sample(states, actions, { rng, propagation: i % 2 ? "ts1" : "expectation" });
+    }
+    assertEquals(tf.memory().numTensors, before);
+    model.dispose();
+    // Nothing of the model is left either.
+    assertLess(tf.memory().numTensors, before);
   });
-  const data = linearSystem(200, 0);
-  await model.train(data, { epochs: 1 });
-  const before = tf.memory().numTensors;
-  await model.train(data, { epochs: 3, patience: 1 });
-  assertEquals(tf.memory().numTensors, before);
-  const states = data.states.subarray(0, 30);
-  const actions = data.actions.subarray(0, 10);
-  const rng = new Rng(1);
-  for (let i = 0; i < 2000; i++) {
-    model.predict(states, actions);
-    model.sample(states, actions, { rng, propagation: i % 2 ? "ts1" : "expectation" });
-  }
-  assertEquals(tf.memory().numTensors, before);
-  model.dispose();
-  // Nothing of the model is left either.
-  assertLess(tf.memory().numTensors, before);
-});
+}
 
 Deno.test("Normalizer fits, round-trips and keeps constant columns finite", () => {
   const data = new Float32Array([1, 5, 3, 5, 5, 5]);

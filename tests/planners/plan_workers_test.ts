@@ -118,25 +118,27 @@ Deno.test("a refit without syncWeights plans on the main thread; syncing brings 
   model.dispose();
 });
 
-Deno.test("no tensor leak over 2,000 planning steps with a worker, none live after dispose", async () => {
-  const model = await trainedModel("probabilistic");
-  const p = planner(model, 1, "random_shooting", { particles: 1, horizon: 2 });
-  await p.syncWeights({ minRowsPerThread: 16 });
-  const state = Float32Array.of(0, 0, 0.01, 0);
-  p.getAction(state);
-  const before = tf.memory().numTensors;
-  for (let i = 0; i < 2000; i++) p.getAction(state);
-  assertEquals(tf.memory().numTensors, before);
-  assertEquals(p.workersInUse, 1);
-  assertEquals(p.workerPool!.runs, 2001); // every step was split
-  const { handoffMs, mainShareMs, waitMs } = p.workerPool!.timings;
-  assert(handoffMs > 0 && mainShareMs > 0 && waitMs >= 0, JSON.stringify(p.workerPool!.timings));
-  assertEquals(p.workerPool!.liveWorkers, 1);
-  p.dispose();
-  assertEquals(p.workerPool!.liveWorkers, 0);
-  assertThrows(() => p.getAction(state), Error, "disposed");
-  model.dispose();
-});
+for (const inference of ["kernel", "tfjs"] as const) {
+  Deno.test(`no tensor leak over 2,000 planning steps with a worker, none live after dispose (${inference} inference)`, async () => {
+    const model = await trainedModel("probabilistic", 1, inference);
+    const p = planner(model, 1, "random_shooting", { particles: 1, horizon: 2 });
+    await p.syncWeights({ minRowsPerThread: 16 });
+    const state = Float32Array.of(0, 0, 0.01, 0);
+    p.getAction(state);
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 2000; i++) p.getAction(state);
+    assertEquals(tf.memory().numTensors, before);
+    assertEquals(p.workersInUse, 1);
+    assertEquals(p.workerPool!.runs, 2001); // every step was split
+    const { handoffMs, mainShareMs, waitMs } = p.workerPool!.timings;
+    assert(handoffMs > 0 && mainShareMs > 0 && waitMs >= 0, JSON.stringify(p.workerPool!.timings));
+    assertEquals(p.workerPool!.liveWorkers, 1);
+    p.dispose();
+    assertEquals(p.workerPool!.liveWorkers, 0);
+    assertThrows(() => p.getAction(state), Error, "disposed");
+    model.dispose();
+  });
+}
 
 Deno.test("a crashed worker makes the next planning call throw, never a silent action", async () => {
   const model = await trainedModel("probabilistic");
