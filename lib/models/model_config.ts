@@ -16,7 +16,7 @@ import type { MemberConfig } from "./member.ts";
 /**
  * How a model runs inference (`predict`, `sample`, and so planning and evaluation):
  * `"kernel"` on the generated relaxed-SIMD wasm kernel of `lib/nn/dense_kernel.ts` (about
- * 1.6x tfjs's wasm matMul on our machines), `"tfjs"` through tfjs's forward pass. Training
+ * 1.5x tfjs's wasm matMul on our machines, `deno task bench:plan`), `"tfjs"` through tfjs's forward pass. Training
  * always runs on tfjs. The two agree to ~1e-6 relative, not bit for bit, so a seeded run's
  * actions can differ between them.
  */

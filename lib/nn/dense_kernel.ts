@@ -5,7 +5,8 @@
  * Why not tfjs's wasm backend here: its XNNPACK build uses 128-bit SIMD without FMA, so each
  * multiply-add costs two instructions; on our machines that caps a [1000, 256] x [256, 256]
  * product at ~28 GFLOP/s on one thread, while this kernel's `f32x4.relaxed_madd` (one
- * `vfmadd` on x86 CPUs with FMA) reaches ~45 (`deno task bench:plan` prints both). Planning
+ * `vfmadd` on x86 CPUs with FMA) reaches ~41 through `PackedMlp.forward`, copies included
+ * (`deno task bench:plan` prints both). Planning
  * runs the same frozen network on thousands of rows per step, so inference is where the time
  * goes; training stays on tfjs (gradients, Adam), and {@linkcode PackedMlp} is rebuilt from
  * the trained weights.
@@ -169,8 +170,6 @@ interface PackedLayer {
   /** Padded inner and output widths (multiples of 4 and 8). */
   kp: number;
   np: number;
-  /** The true output width. */
-  out: number;
   /** Byte offsets of the packed weights and the bias in the network's memory. */
   w: number;
   bias: number;
@@ -290,7 +289,7 @@ export class PackedMlp {
         env: { memory: this.#memory },
       });
       const run = instance.exports.dense as PackedLayer["run"];
-      return { ...s, out, after, run };
+      return { ...s, after, run };
     });
   }
 
