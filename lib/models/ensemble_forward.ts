@@ -163,45 +163,55 @@ export function combineOutputs(
   const epistemicVar = ensemble ? new Float32Array(n * s) : undefined;
   const terminationProb = view.learnTermination ? new Float32Array(n) : undefined;
   const rows = options.rows;
-  for (let i = 0; i < n; i++) {
-    const src = rows ? rows[i]! : i;
-    for (let j = 0; j < t; j++) {
-      let sum = 0;
-      let sumSq = 0;
-      let ale = 0;
-      for (let k = 0; k < e; k++) {
-        const data = outs[k]!.data;
-        const mu = data[i * width + j]!;
-        sum += mu;
-        sumSq += mu * mu;
-        if (prob) {
-          const b = bounds[k]!;
-          const ls = boundLogStd(data[i * width + t + j]!, b.max[j]!, b.min[j]!);
-          ale += Math.exp(2 * ls);
+  if (e === 1 && !ensemble) {
+    singleMember(outs[0]!.data, bounds[0]!, { states, rows, width, prob, tm, ts, s, n }, {
+      mean,
+      reward,
+      std,
+      rewardStd,
+      terminationProb,
+    });
+  } else {
+    for (let i = 0; i < n; i++) {
+      const src = rows ? rows[i]! : i;
+      for (let j = 0; j < t; j++) {
+        let sum = 0;
+        let sumSq = 0;
+        let ale = 0;
+        for (let k = 0; k < e; k++) {
+          const data = outs[k]!.data;
+          const mu = data[i * width + j]!;
+          sum += mu;
+          sumSq += mu * mu;
+          if (prob) {
+            const b = bounds[k]!;
+            const ls = boundLogStd(data[i * width + t + j]!, b.max[j]!, b.min[j]!);
+            ale += Math.exp(2 * ls);
+          }
+        }
+        const mN = sum / e;
+        const epiN = e > 1 ? Math.max(0, sumSq / e - mN * mN) : 0;
+        const aleN = ale / e;
+        const scale = ts[j]!;
+        const value = mN * scale + tm[j]!;
+        const varN = options.aleatoricOnly ? aleN : aleN + epiN;
+        if (j < s) {
+          mean[i * s + j] = states[src * s + j]! + value;
+          if (std) std[i * s + j] = Math.sqrt(varN) * scale;
+          if (aleatoricVar) aleatoricVar[i * s + j] = aleN * scale * scale;
+          if (epistemicVar) epistemicVar[i * s + j] = epiN * scale * scale;
+        } else {
+          reward[i] = value;
+          if (rewardStd) rewardStd[i] = Math.sqrt(varN) * scale;
         }
       }
-      const mN = sum / e;
-      const epiN = e > 1 ? Math.max(0, sumSq / e - mN * mN) : 0;
-      const aleN = ale / e;
-      const scale = ts[j]!;
-      const value = mN * scale + tm[j]!;
-      const varN = options.aleatoricOnly ? aleN : aleN + epiN;
-      if (j < s) {
-        mean[i * s + j] = states[src * s + j]! + value;
-        if (std) std[i * s + j] = Math.sqrt(varN) * scale;
-        if (aleatoricVar) aleatoricVar[i * s + j] = aleN * scale * scale;
-        if (epistemicVar) epistemicVar[i * s + j] = epiN * scale * scale;
-      } else {
-        reward[i] = value;
-        if (rewardStd) rewardStd[i] = Math.sqrt(varN) * scale;
+      if (terminationProb) {
+        let p = 0;
+        for (let k = 0; k < e; k++) {
+          p += 1 / (1 + Math.exp(-outs[k]!.data[i * width + width - 1]!));
+        }
+        terminationProb[i] = p / e;
       }
-    }
-    if (terminationProb) {
-      let p = 0;
-      for (let k = 0; k < e; k++) {
-        p += 1 / (1 + Math.exp(-outs[k]!.data[i * width + width - 1]!));
-      }
-      terminationProb[i] = p / e;
     }
   }
   const prediction: DynamicsPrediction = { mean, stateMean: mean, reward };
@@ -213,6 +223,56 @@ export function combineOutputs(
   if (epistemicVar) prediction.epistemicVar = epistemicVar;
   if (terminationProb) prediction.terminationProb = terminationProb;
   return prediction;
+}
+
+/**
+ * `combineOutputs` for one member's outputs and no ensemble terms: the same arithmetic as its
+ * general loop (so results are bit-identical), without the per-member loops, which cost more
+ * than the work for the narrow outputs of planning rollouts.
+ */
+function singleMember(
+  data: Float32Array,
+  bound: { max: Float32Array; min: Float32Array },
+  input: {
+    states: Float32Array;
+    rows: Int32Array | undefined;
+    width: number;
+    prob: boolean;
+    tm: Float32Array;
+    ts: Float32Array;
+    s: number;
+    n: number;
+  },
+  out: {
+    mean: Float32Array;
+    reward: Float32Array;
+    std: Float32Array | undefined;
+    rewardStd: Float32Array | undefined;
+    terminationProb: Float32Array | undefined;
+  },
+): void {
+  const { states, rows, width, prob, tm, ts, s, n } = input;
+  const { mean, reward, std, rewardStd, terminationProb } = out;
+  const t = s + 1;
+  for (let i = 0; i < n; i++) {
+    const src = rows ? rows[i]! : i;
+    const o = i * width;
+    for (let j = 0; j < t; j++) {
+      // `0 + mu` as the general loop's sum: it turns -0 into +0 there too.
+      const mN = 0 + data[o + j]!;
+      const scale = ts[j]!;
+      const value = mN * scale + tm[j]!;
+      if (j < s) mean[i * s + j] = states[src * s + j]! + value;
+      else reward[i] = value;
+      if (prob) {
+        const ls = boundLogStd(data[o + t + j]!, bound.max[j]!, bound.min[j]!);
+        const sd = Math.sqrt(Math.exp(2 * ls)) * scale;
+        if (j < s) std![i * s + j] = sd;
+        else rewardStd![i] = sd;
+      }
+    }
+    if (terminationProb) terminationProb[i] = 1 / (1 + Math.exp(-data[o + width - 1]!));
+  }
 }
 
 /**

@@ -336,10 +336,12 @@ export class PackedMlp {
     const base = buffers[0]! / BYTES;
     if (first.kp === inDim) f32.set(x, base);
     else {
+      // Padding written in the loop: a `fill` call per row cost more than the copy itself.
+      const kp = first.kp;
       for (let r = 0; r < m; r++) {
-        const o = base + r * first.kp;
+        const o = base + r * kp;
         for (let j = 0; j < inDim; j++) f32[o + j] = x[r * inDim + j]!;
-        f32.fill(0, o + inDim, o + first.kp);
+        for (let j = inDim; j < kp; j++) f32[o + j] = 0;
       }
     }
     let src = 0;

@@ -356,22 +356,28 @@ function rolloutDeterministic(
   const alive = new Uint8Array(n).fill(1);
   const total = new Float64Array(n);
   const next = new Int32Array(n);
+  const firstRow = new Int32Array(n);
+  // A terminated row's objective no longer changes, so its states need no more predictions,
+  // unless its last state is written out for a terminal value (where it must stay the
+  // model's). Rows are independent through the model, so this changes no result.
+  const skipDone = rolloutStride(spec) === 1;
   let weight = 1;
   for (let t = 0; t < H; t++) {
     const actions = batch.actions.subarray((t * R + a) * envDim, (t * R + b) * envDim);
-    // The distinct (group, action) pairs of this step, as new groups.
+    // The distinct (group, action) pairs of this step's live rows, as new groups.
     let small = envDim === 1;
     let k = 1;
     for (let r = 0; small && r < n; r++) {
       const v = actions[r]!;
-      if (!(Number.isInteger(v) && v >= 0 && v < MERGE_ACTIONS)) small = false;
+      // (v | 0) === v with the range check is Number.isInteger(v) here, without a call.
+      if (!(v >= 0 && v < MERGE_ACTIONS && (v | 0) === v)) small = false;
       else if (v + 1 > k) k = v + 1;
     }
     let count = 0;
-    const firstRow = new Int32Array(n);
     if (small) {
       const table = new Int32Array(groups * k).fill(-1);
       for (let r = 0; r < n; r++) {
+        if (skipDone && alive[r] === 0) continue;
         const key = group[r]! * k + actions[r]!;
         let id = table[key]!;
         if (id < 0) {
@@ -382,11 +388,12 @@ function rolloutDeterministic(
       }
     } else {
       for (let r = 0; r < n; r++) {
-        next[r] = r;
-        firstRow[r] = r;
+        if (skipDone && alive[r] === 0) continue;
+        next[r] = count;
+        firstRow[count++] = r;
       }
-      count = n;
     }
+    if (count === 0) break;
     const inStates = new Float32Array(count * d);
     const inActions = new Float32Array(count * envDim);
     for (let u = 0; u < count; u++) {

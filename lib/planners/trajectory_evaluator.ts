@@ -252,7 +252,11 @@ export class TrajectoryEvaluator {
     };
   }
 
-  /** Model rows evaluated so far (each row one (state, action) prediction). */
+  /**
+   * Imagined (state, action) steps scored so far: rows x horizon per call. Deterministic
+   * rollouts predict fewer model rows than this (shared action prefixes once, terminated
+   * rows not at all).
+   */
   get modelEvaluations(): number {
     return this.#modelEvaluations;
   }

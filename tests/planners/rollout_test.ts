@@ -149,3 +149,48 @@ Deno.test("block noise: standard normal, independent of the split and of the job
     );
   }
 });
+
+Deno.test("deterministic rollouts stop predicting terminated rows, with unchanged totals", () => {
+  // Start states near CartPole's angle limit, so that many rows terminate within the horizon.
+  const rows = 96;
+  const rng = new Rng(3);
+  const states = new Float32Array(rows * 4);
+  for (let r = 0; r < rows; r++) states.set([0, 0, r % 2 === 0 ? 0.19 : -0.15, 0.5], r * 4);
+  const cases = [
+    {
+      make: () => new TrueDynamicsModel({ env: new CartPoleEnv() }),
+      // Action indices: the merging branch.
+      actions: new Float32Array(SPEC.horizon * rows).map(() => rng.int(2)),
+    },
+    {
+      make: () =>
+        createDynamicsModel({ type: "deterministic", stateDim: 4, actionDim: 1, hiddenSizes: [8] }),
+      // Fractional actions: every row predicted as it is.
+      actions: new Float32Array(SPEC.horizon * rows).map(() => rng.uniformRange(-1, 1)),
+    },
+  ];
+  for (const { make, actions } of cases) {
+    const inner = make();
+    const b = { rows, states, actions };
+    const skipping = counting(inner);
+    const objectives = new Float64Array(rows);
+    rolloutTotals(skipping.model, cartPoleRules, SPEC, b, { lo: 0, hi: rows, out: objectives });
+    // With a terminal value every row's last state is written, so no row is skipped.
+    const terminalSpec = { ...SPEC, terminal: true };
+    const all = counting(inner);
+    const withTerminal = new Float64Array(rows * 6);
+    rolloutTotals(all.model, cartPoleRules, terminalSpec, b, {
+      lo: 0,
+      hi: rows,
+      out: withTerminal,
+    });
+    let terminatedRows = 0;
+    for (let r = 0; r < rows; r++) {
+      assertEquals(objectives[r], withTerminal[r * 6], `row ${r}`);
+      if (withTerminal[r * 6 + 1] === 0) terminatedRows++;
+    }
+    assert(terminatedRows > rows / 4, `terminated rows ${terminatedRows}`);
+    assert(skipping.rows() < all.rows(), `rows ${skipping.rows()} vs ${all.rows()}`);
+    inner.dispose();
+  }
+});

@@ -75,8 +75,9 @@ Deno.test("scores sum the env reward until a terminal state, whose own reward co
   const seqs = Float32Array.of(1, 1, 1, 2, 2, -4, -1, 0, 0);
   const scores = evaluator.evaluate(Float32Array.of(0), seqs, 3);
   assertEquals(Array.from(scores), [6, 6, -3]);
-  // One batched model call of N rows per time step.
-  assertEquals(model.calls.map((c) => c.rows), [3, 3, 3]);
+  // One batched model call per time step, of the rows still alive (the second row terminated
+  // at step 2, so step 3 predicts two rows).
+  assertEquals(model.calls.map((c) => c.rows), [3, 3, 2]);
   assertEquals(evaluator.modelEvaluations, 9);
 });
 
