@@ -16,6 +16,7 @@ import {
   type RunWriter,
 } from "../run_folder.ts";
 import type { EnvAction } from "../planners/mod.ts";
+import type { DynamicsModel } from "../models/mod.ts";
 import { Rng } from "../rng.ts";
 import { mean } from "../stats.ts";
 import { type MbrlConfig, type MbrlConfigInput, resolveMbrlConfig } from "./mbrl_config.ts";
@@ -45,6 +46,14 @@ export interface MbrlRunOptions {
   onProgress?: (row: MetricsRow) => void;
   /** Called now and then with the loop's state (for progress displays). */
   onStatus?: (status: MbrlStatus) => void;
+  /**
+   * A ready model to plan with instead of learning one: the control experiment with the
+   * env's own physics (`new TrueDynamicsModel({ env: makeEnv(envId) })`), which separates
+   * what the planner and objective can do from what the learned model costs. `config.model`
+   * is then unused, the summary's `modelType` reads `"given"`, and planning stays on the main
+   * thread (`planner.workers` must be 0: workers load a saved learned model).
+   */
+  dynamicsModel?: DynamicsModel;
 }
 
 /** A snapshot for progress displays. */
@@ -116,11 +125,19 @@ export async function trainModelBasedRL(
   const outDir = run.outDir ?? "data/runs";
   const backendInfo = await setupBackend(run.backend ? { backend: run.backend } : {});
   const root = new Rng(seed);
-  const agent = new ModelBasedRLAgent(resolved, { rng: root.stream("agent") });
+  if (run.dynamicsModel !== undefined && resolved.planner.workers !== 0) {
+    throw new RangeError(
+      `Expected planner.workers 0 with a given dynamics model but found ${resolved.planner.workers}`,
+    );
+  }
+  const agent = new ModelBasedRLAgent(resolved, {
+    rng: root.stream("agent"),
+    dynamicsModel: run.dynamicsModel,
+  });
   const planner = resolved.planner;
   // The planning set-up, flat, for readers of summary.json that predate `config`.
   const planSetup = {
-    modelType: resolved.model.type,
+    modelType: run.dynamicsModel === undefined ? resolved.model.type : "given",
     mpcType: planner.type,
     horizon: planner.horizon,
     numSamples: planner.numSamples,

@@ -18,12 +18,38 @@ import type {
 /** Options of {@linkcode TrueDynamicsModel}. */
 export interface TrueDynamicsModelOptions {
   /**
-   * A private env instance the model owns and steps (never the one being controlled). Its
-   * observation must equal its physical state up to float32 rounding (CartPole-v1,
-   * MountainCar-v0, MountainCarContinuous-v0); Pendulum and Acrobot observe a transform of the
-   * state and are rejected.
+   * A private env instance the model owns and steps (never the one being controlled). Any of
+   * the five envs: CartPole-v1 and both MountainCars observe their physical state; Pendulum-v1
+   * (`[cos th, sin th, thdot]`) and Acrobot-v1 (`[cos th1, sin th1, cos th2, sin th2, dth1,
+   * dth2]`) observe a transform of it, which {@linkcode stateFromObservation} inverts.
    */
   env: Env;
+}
+
+/**
+ * The physical state behind an observation: the observation itself where it is the state,
+ * angles from their cosines and sines (`atan2`, in (-pi, pi]) for Pendulum-v1 and Acrobot-v1,
+ * whose physics wrap angles to that range anyway.
+ * @throws {TypeError} for an env id other than the five.
+ *
+ * @example
+ * ```ts
+ * stateFromObservation("Pendulum-v1", Float32Array.of(0, 1, 0.5)); // [pi / 2, 0.5]
+ * ```
+ */
+export function stateFromObservation(envId: string, obs: ArrayLike<number>): number[] {
+  switch (envId) {
+    case "CartPole-v1":
+    case "MountainCar-v0":
+    case "MountainCarContinuous-v0":
+      return Array.from(obs);
+    case "Pendulum-v1":
+      return [Math.atan2(obs[1]!, obs[0]!), obs[2]!];
+    case "Acrobot-v1":
+      return [Math.atan2(obs[1]!, obs[0]!), Math.atan2(obs[3]!, obs[2]!), obs[4]!, obs[5]!];
+    default:
+      throw new TypeError(`Expected one of the five envs but found ${envId}`);
+  }
 }
 
 /**
@@ -50,14 +76,10 @@ export class TrueDynamicsModel implements DynamicsModel {
   #env: Env;
   #discrete: boolean;
 
-  /** @throws {TypeError} for an env whose observation is not its state. */
+  /** @throws {TypeError} for an env this model does not know. */
   constructor(options: TrueDynamicsModelOptions) {
     const { env } = options;
-    if (env.id === "Pendulum-v1" || env.id === "Acrobot-v1") {
-      throw new TypeError(
-        `Expected an env whose observation is its state but found ${env.id}`,
-      );
-    }
+    stateFromObservation(env.id, new Float32Array(env.observationSpace.shape[0]!));
     this.#env = env;
     this.stateDim = env.observationSpace.shape[0]!;
     this.#discrete = env.actionSpace.kind === "discrete";
@@ -84,7 +106,7 @@ export class TrueDynamicsModel implements DynamicsModel {
     for (let i = 0; i < n; i++) {
       // A fresh episode each row, so neither termination nor the TimeLimit gets in the way.
       env.reset();
-      env.setState(states.subarray(i * d, (i + 1) * d));
+      env.setState(stateFromObservation(env.id, states.subarray(i * d, (i + 1) * d)));
       const a = actions[i]!;
       const step = env.step(this.#discrete ? a : [a]);
       mean.set(step.observation, i * d);

@@ -19,6 +19,7 @@ import { setupBackend } from "../../lib/backend.ts";
 import { makeEnv } from "../../lib/envs/registry.ts";
 import { readMetrics, readRunStatus, readSummary } from "../../lib/run_folder.ts";
 import { Rng } from "../../lib/rng.ts";
+import { TrueDynamicsModel } from "../../lib/planners/true_dynamics_model.ts";
 
 await setupBackend();
 
@@ -260,4 +261,36 @@ Deno.test("an evaluation due at the last step is the final one: full, and only o
   assertEquals(atEnd.length, 1);
   assertEquals(atEnd[0]!.evalEpisodes, 4);
   assertEquals(atEnd[0]!.evalStoppedEarly, false);
+});
+
+Deno.test("a run can plan with a given model (the env's true physics) and says so", async () => {
+  const outDir = await Deno.makeTempDir();
+  const config = tiny({
+    seed: 1,
+    loop: { maxSteps: 150, stopWhenSolved: true },
+    planner: { workers: 0 },
+    eval: { episodes: 2 },
+  });
+  const truth = new TrueDynamicsModel({ env: makeEnv("CartPole-v1") });
+  const { summary, agent } = await trainModelBasedRL(config, {
+    outDir,
+    runId: "oracle",
+    dynamicsModel: truth,
+  });
+  agent.dispose();
+  assertEquals(summary.modelType, "given");
+  // Nothing was fitted (a learned model's 30 epochs take far longer), and planning with the
+  // truth keeps the pole up far beyond the random policy's ~20 steps.
+  assertGreater(0.05, summary.trainSeconds);
+  assertGreater(summary.finalEvalMean, 200);
+  await assertRejects(
+    () =>
+      trainModelBasedRL({ ...config, planner: { workers: 1 } }, {
+        outDir,
+        runId: "w",
+        dynamicsModel: truth,
+      }),
+    RangeError,
+    "workers 0",
+  );
 });
