@@ -208,6 +208,29 @@ export function observationOf(id: EnvId, state: ArrayLike<number>): Float32Array
 }
 
 /**
+ * The physical state behind an observation of `id` (the inverse of {@linkcode observationOf}):
+ * the observation itself where it is the state, angles from their cosines and sines (`atan2`, in
+ * (-pi, pi]) for Pendulum-v1 and Acrobot-v1, whose physics wrap angles to that range anyway.
+ * @throws {RangeError} for an unknown id.
+ *
+ * @example
+ * ```ts
+ * stateFromObservation("Pendulum-v1", Float32Array.of(0, 1, 0.5)); // [pi / 2, 0.5]
+ * ```
+ */
+export function stateFromObservation(id: EnvId, obs: ArrayLike<number>): number[] {
+  switch (id) {
+    case "Pendulum-v1":
+      return [Math.atan2(obs[1]!, obs[0]!), obs[2]!];
+    case "Acrobot-v1":
+      return [Math.atan2(obs[1]!, obs[0]!), Math.atan2(obs[3]!, obs[2]!), obs[4]!, obs[5]!];
+    default:
+      assertEnvId(id);
+      return Array.from(obs);
+  }
+}
+
+/**
  * The one solved rule of the workbook: an evaluation solves `id` when it ran all `episodes`
  * episodes and their mean return reaches `envMetadata(id).solvedThreshold`.
  *

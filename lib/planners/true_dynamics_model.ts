@@ -6,6 +6,7 @@
  * @module
  */
 import type { Env } from "../envs/types.ts";
+import { assertEnvId, stateFromObservation } from "../envs/registry.ts";
 import type { TransitionBatch } from "../buffer/types.ts";
 import type {
   DynamicsModel,
@@ -21,35 +22,9 @@ export interface TrueDynamicsModelOptions {
    * A private env instance the model owns and steps (never the one being controlled). Any of
    * the five envs: CartPole-v1 and both MountainCars observe their physical state; Pendulum-v1
    * (`[cos th, sin th, thdot]`) and Acrobot-v1 (`[cos th1, sin th1, cos th2, sin th2, dth1,
-   * dth2]`) observe a transform of it, which {@linkcode stateFromObservation} inverts.
+   * dth2]`) observe a transform of it, which `stateFromObservation` inverts.
    */
   env: Env;
-}
-
-/**
- * The physical state behind an observation: the observation itself where it is the state,
- * angles from their cosines and sines (`atan2`, in (-pi, pi]) for Pendulum-v1 and Acrobot-v1,
- * whose physics wrap angles to that range anyway.
- * @throws {TypeError} for an env id other than the five.
- *
- * @example
- * ```ts
- * stateFromObservation("Pendulum-v1", Float32Array.of(0, 1, 0.5)); // [pi / 2, 0.5]
- * ```
- */
-export function stateFromObservation(envId: string, obs: ArrayLike<number>): number[] {
-  switch (envId) {
-    case "CartPole-v1":
-    case "MountainCar-v0":
-    case "MountainCarContinuous-v0":
-      return Array.from(obs);
-    case "Pendulum-v1":
-      return [Math.atan2(obs[1]!, obs[0]!), obs[2]!];
-    case "Acrobot-v1":
-      return [Math.atan2(obs[1]!, obs[0]!), Math.atan2(obs[3]!, obs[2]!), obs[4]!, obs[5]!];
-    default:
-      throw new TypeError(`Expected one of the five envs but found ${envId}`);
-  }
 }
 
 /**
@@ -79,7 +54,7 @@ export class TrueDynamicsModel implements DynamicsModel {
   /** @throws {TypeError} for an env this model does not know. */
   constructor(options: TrueDynamicsModelOptions) {
     const { env } = options;
-    stateFromObservation(env.id, new Float32Array(env.observationSpace.shape[0]!));
+    assertEnvId(env.id, "env.id");
     this.#env = env;
     this.stateDim = env.observationSpace.shape[0]!;
     this.#discrete = env.actionSpace.kind === "discrete";

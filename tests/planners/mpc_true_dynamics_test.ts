@@ -1,6 +1,7 @@
 import { assertEquals, assertGreater, assertThrows } from "@std/assert";
 import { CartPoleEnv, cartPoleRules } from "../../lib/envs/cart_pole.ts";
-import { makeEnv } from "../../lib/envs/registry.ts";
+import { makeEnv, stateFromObservation } from "../../lib/envs/registry.ts";
+import type { EnvId } from "../../lib/envs/types.ts";
 import {
   CEM_MPC,
   type MpcOptions,
@@ -9,7 +10,6 @@ import {
   TrueDynamicsModel,
 } from "../../lib/planners/mod.ts";
 import { Rng } from "../../lib/rng.ts";
-import { stateFromObservation } from "../../lib/planners/true_dynamics_model.ts";
 
 function options(seed: number, extra: Partial<MpcOptions> = {}): MpcOptions {
   return {
@@ -96,9 +96,9 @@ Deno.test("TrueDynamicsModel matches the env step on every env, from the observa
     }
   }
   assertThrows(
-    () => stateFromObservation("LunarLander-v3", new Float32Array(8)),
-    TypeError,
-    "five envs",
+    () => stateFromObservation("LunarLander-v3" as EnvId, new Float32Array(8)),
+    RangeError,
+    "one of CartPole-v1",
   );
 });
 
