@@ -166,6 +166,7 @@ export class ModelBasedRLAgent {
           targetTau: config.value.targetTau,
           lambda: config.value.lambda,
           initialValue: config.value.initialValue,
+          optimisticTrace: config.value.optimisticTrace,
           rng: rng.stream("value"),
         })
         : null;
@@ -204,6 +205,7 @@ export class ModelBasedRLAgent {
         ...this.#valueFit,
         lambda: v.lambda,
         initialValue: v.initialValue,
+        optimisticTrace: v.optimisticTrace,
       },
       envId: this.#envId,
       loop: { bufferCapacity: this.buffer.capacity },

@@ -85,6 +85,8 @@ export interface ValueConfig {
   lambda: number;
   /** Where V starts: 0, or `mean(r) / (1 - discount)` of the first fit's rewards. */
   initialValue: "zero" | "meanReward";
+  /** With lambda: follow the data's continuation only where it beat V' (the better of the two). */
+  optimisticTrace: boolean;
 }
 
 /** The evaluation schedule (true env returns; no data added, not counted in `envSteps`). */
@@ -202,6 +204,7 @@ export const MBRL_FIELD_DOCS: Readonly<{
     batchSize: "terminal value V: minibatch size",
     lambda: "terminal value V: TD(lambda) weight of longer returns (0 = TD(0))",
     initialValue: "terminal value V: start at zero or at mean(r) / (1 - discount)",
+    optimisticTrace: "terminal value V: with lambda, follow a continuation only where it beat V'",
   }),
   eval: Object.freeze({
     every: "evaluate every N real steps after warm-up",
@@ -258,6 +261,7 @@ const SHARED = {
     batchSize: 64,
     lambda: 0,
     initialValue: "zero" as "zero" | "meanReward",
+    optimisticTrace: false,
   },
   // A first wave of 2 episodes: a weak CartPole controller is refused after it.
   eval: { every: 100, episodes: 10, earlyStop: true, firstWave: 2 },
@@ -558,6 +562,13 @@ function validate(config: MbrlConfig): void {
   if (value.initialValue !== "zero" && value.initialValue !== "meanReward") {
     throw new RangeError(
       `Expected value.initialValue to be "zero" or "meanReward" but found "${value.initialValue}"`,
+    );
+  }
+  if (typeof value.optimisticTrace !== "boolean") {
+    throw new RangeError(
+      `Expected value.optimisticTrace to be true or false but found ${
+        String(value.optimisticTrace)
+      }`,
     );
   }
   const shaping = objective.shaping;

@@ -45,7 +45,14 @@
  * nothing is known; started at 0, V falls towards -100 over many fits and is meanwhile uneven
  * by tens of reward units, which a planner then chases. (With lambda-returns and V started at
  * 0, states late in a time-limited episode would look near a goal, since they bootstrap on a
- * V that has not yet fallen.)
+ * V that has not yet fallen.) **`optimisticTrace`** (with `lambda`) follows a row's
+ * continuation only where it did better than the target network's value of the next state:
+ * the plain lambda-return estimates the exploring policy's value, whose detours and failures
+ * it averages in; in a deterministic env a return the data achieved is a lower bound on the
+ * optimal value, so taking the better of the two moves V towards the best the data shows (the
+ * lower bounds of Optimality Tightening, He et al. 2017; Self-Imitation Learning's
+ * `max(R, V)`, Oh et al. 2018). The cost is optimism: V's own overestimates are no longer
+ * pulled down by worse continuations, only by their one-step backups.
  *
  * Extrapolation: by default `predict` clamps each state component into the range of the last
  * fit's data. Imagined end states of a planner are often outside the data (that is where a
@@ -118,6 +125,11 @@ export interface ValueFunctionOptions {
    * the first fit's rewards, everywhere). @default {"zero"}
    */
   initialValue?: "zero" | "meanReward";
+  /**
+   * With `lambda > 0`: follow a row's continuation only where it did better than the target
+   * network's value of the next state (see the module doc). @default {false}
+   */
+  optimisticTrace?: boolean;
   /** Stream of the initial weights (`"init"`) and the minibatch order (`"fit"`). @default {new Rng(0)} */
   rng?: Rng;
 }
@@ -139,6 +151,7 @@ export interface ValueFunctionSettings {
   clipToData: boolean;
   lambda: number;
   initialValue: "zero" | "meanReward";
+  optimisticTrace: boolean;
   /** Seed of the `rng` the function was built from. */
   seed: number;
 }
@@ -249,6 +262,7 @@ export class ValueFunction {
   #clip: boolean;
   #lambda: number;
   #initialValue: "zero" | "meanReward";
+  #optimisticTrace: boolean;
   /** Per-component `[low, high]` of the last fit's states, `[2 * stateDim]`. */
   #range: Float32Array;
   /** The return bounds of the last fit's rewards: `[min(0, r_min), max(0, r_max)] / (1 - discount)`. */
@@ -294,6 +308,12 @@ export class ValueFunction {
         `Expected initialValue to be "zero" or "meanReward" but found ${String(initial)}`,
       );
     }
+    const optimistic = options.optimisticTrace ?? false;
+    if (typeof optimistic !== "boolean") {
+      throw new TypeError(
+        `Expected optimisticTrace to be a boolean but found ${String(optimistic)}`,
+      );
+    }
     const rng = options.rng ?? new Rng(0);
     this.stateDim = stateDim;
     this.#discount = discount;
@@ -322,6 +342,7 @@ export class ValueFunction {
     this.#fitRng = rng.stream("fit");
     this.#lambda = lambda;
     this.#initialValue = initial;
+    this.#optimisticTrace = optimistic;
   }
 
   /** What this value function is: network shape from its layers, rates from its optimiser. */
@@ -339,6 +360,7 @@ export class ValueFunction {
       clipToData: this.#clip,
       lambda: this.#lambda,
       initialValue: this.#initialValue,
+      optimisticTrace: this.#optimisticTrace,
       seed: this.#seed,
     };
   }
@@ -570,7 +592,8 @@ export class ValueFunction {
    * The TD(lambda) returns of every row, in scaled units, `[n, 1]`, from the target network's
    * values of the next states: `G_i = r_i + discount * alive_i * ((1 - lambda) V'(s'_i) +
    * lambda G_{i+1})` where row i continues into row i + 1, else `r_i + discount * alive_i *
-   * V'(s'_i)` (computed backwards, in float64).
+   * V'(s'_i)` (computed backwards, in float64); with `optimisticTrace`, `G_{i+1}` is replaced
+   * by `max(G_{i+1}, V'(s'_i))`.
    */
   #lambdaTargets(
     xNext: tf.Tensor2D,
@@ -584,10 +607,13 @@ export class ValueFunction {
     const n = rewards.length;
     const lambda = this.#lambda;
     const g = this.#discount;
+    const optimistic = this.#optimisticTrace;
     const targets = new Float32Array(n);
     let next = 0;
     for (let i = n - 1; i >= 0; i--) {
-      const boot = continues[i] ? (1 - lambda) * vNext[i]! + lambda * next : vNext[i]!;
+      const v = vNext[i]!;
+      const follow = optimistic && next < v ? v : next;
+      const boot = continues[i] ? (1 - lambda) * v + lambda * follow : v;
       next = rewards[i]! + g * alive[i]! * boot;
       targets[i] = next;
     }

@@ -178,6 +178,7 @@ Deno.test("value function: predicts zeros before the first fit, and its settings
     clipToData: true,
     lambda: 0,
     initialValue: "zero",
+    optimisticTrace: false,
     seed: 5,
   });
   const custom = new ValueFunction({
@@ -191,6 +192,7 @@ Deno.test("value function: predicts zeros before the first fit, and its settings
     clipNorm: 10,
     lambda: 0.9,
     initialValue: "meanReward",
+    optimisticTrace: true,
   });
   const s = custom.settings;
   assertEquals(
@@ -204,8 +206,9 @@ Deno.test("value function: predicts zeros before the first fit, and its settings
       s.clipNorm,
       s.lambda,
       s.initialValue,
+      s.optimisticTrace,
     ],
-    [[16], "tanh", 0.9, 3e-4, 1, 50, 10, 0.9, "meanReward"],
+    [[16], "tanh", 0.9, 3e-4, 1, 50, 10, 0.9, "meanReward", true],
   );
   value.dispose();
   custom.dispose();
@@ -344,6 +347,47 @@ Deno.test("value function: lambda-returns stop at episode ends and at rows that 
   assertAlmostEquals(v[1]!, 1, 0.1, "V(5)");
   assert(v[0]! < 0.5, `V(0) ${v[0]} must not take the next row's reward`);
   value.dispose();
+});
+
+Deno.test("value function: an optimistic trace follows a continuation only where it beat V'", async () => {
+  // Two episodes through state 1: A goes 0 -> 1 -> goal (reward 1), B goes 0 -> 1 -> 4 -> end
+  // (reward 0). V(1) is 0.5 either way (its two rows end in 1 and in V(4) = 0). The plain
+  // return gives V(0) the episodes' mean, 0.9 * (1 + 0) / 2 = 0.45; the optimistic one lets B's
+  // row from 0 take V(1) = 0.5 where its own continuation (0) did worse: 0.9 * (1 + 0.5) / 2.
+  const rows: Row[] = [
+    { s: [0], a: [0], next: [1], r: 0 },
+    { s: [1], a: [0], next: [9], r: 1, term: true },
+    { s: [0], a: [0], next: [1], r: 0 },
+    { s: [1], a: [0], next: [4], r: 0 },
+    { s: [4], a: [0], next: [5], r: 0, term: true },
+  ];
+  const fitted = async (optimisticTrace: boolean) => {
+    const value = new ValueFunction({
+      stateDim: 1,
+      discount: 0.9,
+      learningRate: 1e-2,
+      targetTau: 1,
+      lambda: 1,
+      optimisticTrace,
+      clipToData: false,
+      rng: new Rng(3),
+    });
+    await value.fit(repeatRows(rows, 16), { epochs: 150, batchSize: 80, minSteps: 0 });
+    const v = value.predict(probe(0, 1, 4), 3);
+    value.dispose();
+    return v;
+  };
+  const plain = await fitted(false);
+  const optimistic = await fitted(true);
+  assertAlmostEquals(plain[1]!, 0.5, 0.05, "plain V(1)");
+  assertAlmostEquals(optimistic[1]!, 0.5, 0.05, "optimistic V(1)");
+  assertAlmostEquals(plain[0]!, 0.45, 0.05, "plain V(0)");
+  assertAlmostEquals(optimistic[0]!, 0.675, 0.05, "optimistic V(0)");
+  assertThrows(
+    () => new ValueFunction({ stateDim: 1, optimisticTrace: 1 as unknown as boolean }),
+    TypeError,
+    "optimisticTrace",
+  );
 });
 
 Deno.test('value function: initialValue "meanReward" starts V at mean(r) / (1 - discount), exact for a constant reward', async () => {
