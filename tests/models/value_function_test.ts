@@ -325,6 +325,16 @@ Deno.test("value function: lambda-returns carry a goal's value back along an epi
   assert(td0.v[0]! < truth / 2, `TD(0) V(0) ${td0.v[0]} should lag far behind ${truth}`);
 });
 
+/** Monte Carlo returns (lambda 1) on a target network that is the online one, no clamping. */
+const EXACT_LAMBDA_1 = {
+  stateDim: 1,
+  discount: 0.9,
+  learningRate: 1e-2,
+  targetTau: 1,
+  lambda: 1,
+  clipToData: false,
+} as const;
+
 Deno.test("value function: lambda-returns stop at episode ends and at rows that do not continue", async () => {
   // Rows 0 -> 1 (r 0) then a row whose state is not the last row's next state: 5 -> end (r 1,
   // terminated). If the return ran across the break, V(0) would be discount * 1; it must
@@ -333,15 +343,7 @@ Deno.test("value function: lambda-returns stop at episode ends and at rows that 
     { s: [0], a: [0], next: [1], r: 0 },
     { s: [5], a: [0], next: [5], r: 1, term: true },
   ];
-  const value = new ValueFunction({
-    stateDim: 1,
-    discount: 0.9,
-    learningRate: 1e-2,
-    targetTau: 1,
-    lambda: 1,
-    clipToData: false,
-    rng: new Rng(0),
-  });
+  const value = new ValueFunction({ ...EXACT_LAMBDA_1, rng: new Rng(0) });
   await value.fit(repeatRows(rows, 32), { epochs: 100, batchSize: 64, minSteps: 0 });
   const v = value.predict(probe(0, 5), 2);
   assertAlmostEquals(v[1]!, 1, 0.1, "V(5)");
@@ -362,16 +364,7 @@ Deno.test("value function: an optimistic trace follows a continuation only where
     { s: [4], a: [0], next: [5], r: 0, term: true },
   ];
   const fitted = async (optimisticTrace: boolean) => {
-    const value = new ValueFunction({
-      stateDim: 1,
-      discount: 0.9,
-      learningRate: 1e-2,
-      targetTau: 1,
-      lambda: 1,
-      optimisticTrace,
-      clipToData: false,
-      rng: new Rng(3),
-    });
+    const value = new ValueFunction({ ...EXACT_LAMBDA_1, optimisticTrace, rng: new Rng(3) });
     await value.fit(repeatRows(rows, 16), { epochs: 150, batchSize: 80, minSteps: 0 });
     const v = value.predict(probe(0, 1, 4), 3);
     value.dispose();
