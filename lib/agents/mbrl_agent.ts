@@ -8,12 +8,12 @@ import { ReplayBuffer, type Transition } from "../buffer/mod.ts";
 import { envMetadata } from "../envs/registry.ts";
 import type { EnvId, Space } from "../envs/types.ts";
 import {
+  type BaseDynamicsModel,
   createDynamicsModel,
   type DynamicsModelType,
   evaluateModel,
   type EvaluateModelOptions,
   type ModelEvaluation,
-  type TrainReport,
   type ValueFitReport,
   ValueFunction,
 } from "../models/mod.ts";
@@ -71,6 +71,12 @@ export interface ModelBasedRLAgentOptions {
    * agent then does not own it and `config.model` is not used.
    */
   dynamicsModel?: DynamicsModel;
+  /**
+   * Wraps the learned model the agent builds from `config.model` (e.g. in a `TrueMeanModel`,
+   * which plans on the true physics with the learned ensemble's disagreement); the agent
+   * plans with, refits and frees the wrapper. Not with `dynamicsModel`.
+   */
+  wrapModel?: (learned: BaseDynamicsModel) => DynamicsModel;
 }
 
 /** What {@linkcode ModelBasedRLAgent.trainModel} reports. */
@@ -121,6 +127,8 @@ export class ModelBasedRLAgent {
   #train: { epochs: number; batchSize: number; patience: number; validationFraction: number };
   #randomRng: Rng;
   #ownsModel: boolean;
+  /** The model built from `config.model` (inside `model` when wrapped); null when given one. */
+  #learned: BaseDynamicsModel | null;
   /** The learned terminal value, when `objective.terminalValue` is on. */
   readonly valueFunction: ValueFunction | null;
   #valueFit: Pick<ValueConfig, "epochs" | "minSteps" | "batchSize">;
@@ -139,8 +147,11 @@ export class ModelBasedRLAgent {
       actionSpace: meta.actionSpace,
       rng: rng.stream("buffer"),
     });
+    if (options.dynamicsModel !== undefined && options.wrapModel !== undefined) {
+      throw new TypeError("Expected dynamicsModel or wrapModel, not both");
+    }
     this.#ownsModel = options.dynamicsModel === undefined;
-    this.model = options.dynamicsModel ?? createDynamicsModel({
+    this.#learned = options.dynamicsModel !== undefined ? null : createDynamicsModel({
       type: model.type,
       stateDim: meta.observationDim,
       actionDim: meta.actionDim,
@@ -151,6 +162,8 @@ export class ModelBasedRLAgent {
       actionSpace: meta.actionSpace,
       rng: rng.stream("model"),
     });
+    this.model = options.dynamicsModel ??
+      (options.wrapModel === undefined ? this.#learned! : options.wrapModel(this.#learned!));
     this.#train = { ...fit };
     this.#randomRng = rng.stream("random-actions");
     const { epochs, minSteps, batchSize } = config.value;
@@ -209,7 +222,7 @@ export class ModelBasedRLAgent {
       },
       envId: this.#envId,
       loop: { bufferCapacity: this.buffer.capacity },
-      model: this.#ownsModel ? modelSettings(this.model) : null,
+      model: this.#learned === null ? null : modelSettings(this.#learned),
       fit: this.#fitSettings(),
       planner: this.planner.settings,
       objective: this.planner.objective,
@@ -218,7 +231,7 @@ export class ModelBasedRLAgent {
 
   /** The fit settings as the model's trainer last applied them (before a fit: as given). */
   #fitSettings(): AgentConfig["fit"] {
-    const report = (this.model as { lastTrainReport?: TrainReport | null }).lastTrainReport;
+    const report = this.#learned?.lastTrainReport;
     if (report === undefined || report === null) return { ...this.#train };
     const { epochs, batchSize, patience, validationFraction } = report;
     return { epochs, batchSize, patience, validationFraction };

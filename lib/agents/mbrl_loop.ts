@@ -16,7 +16,7 @@ import {
   type RunWriter,
 } from "../run_folder.ts";
 import type { EnvAction } from "../planners/mod.ts";
-import type { DynamicsModel } from "../models/mod.ts";
+import type { BaseDynamicsModel, DynamicsModel } from "../models/mod.ts";
 import { Rng } from "../rng.ts";
 import { mean } from "../stats.ts";
 import { type MbrlConfig, type MbrlConfigInput, resolveMbrlConfig } from "./mbrl_config.ts";
@@ -54,6 +54,14 @@ export interface MbrlRunOptions {
    * thread (`planner.workers` must be 0: workers load a saved learned model).
    */
   dynamicsModel?: DynamicsModel;
+  /**
+   * Wraps the model the loop learns (the agent's `wrapModel`): the control experiment that
+   * plans on the true physics with the learned ensemble's disagreement (`TrueMeanModel`), so
+   * exploration, refits and the value run as usual with exact imagined steps. The summary's
+   * `modelType` reads `"<type> (wrapped)"`; `planner.workers` must be 0, as with
+   * `dynamicsModel`.
+   */
+  wrapModel?: (learned: BaseDynamicsModel) => DynamicsModel;
 }
 
 /** A snapshot for progress displays. */
@@ -125,19 +133,25 @@ export async function trainModelBasedRL(
   const outDir = run.outDir ?? "data/runs";
   const backendInfo = await setupBackend(run.backend ? { backend: run.backend } : {});
   const root = new Rng(seed);
-  if (run.dynamicsModel !== undefined && resolved.planner.workers !== 0) {
+  const given = run.dynamicsModel !== undefined || run.wrapModel !== undefined;
+  if (given && resolved.planner.workers !== 0) {
     throw new RangeError(
-      `Expected planner.workers 0 with a given dynamics model but found ${resolved.planner.workers}`,
+      `Expected planner.workers 0 with a given or wrapped dynamics model but found ${resolved.planner.workers}`,
     );
   }
   const agent = new ModelBasedRLAgent(resolved, {
     rng: root.stream("agent"),
     dynamicsModel: run.dynamicsModel,
+    wrapModel: run.wrapModel,
   });
   const planner = resolved.planner;
   // The planning set-up, flat, for readers of summary.json that predate `config`.
   const planSetup = {
-    modelType: run.dynamicsModel === undefined ? resolved.model.type : "given",
+    modelType: run.dynamicsModel !== undefined
+      ? "given"
+      : run.wrapModel !== undefined
+      ? `${resolved.model.type} (wrapped)`
+      : resolved.model.type,
     mpcType: planner.type,
     horizon: planner.horizon,
     numSamples: planner.numSamples,

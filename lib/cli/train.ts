@@ -24,8 +24,9 @@ import {
 import type { MbrlConfig } from "../agents/mbrl_config.ts";
 import { MODEL_TYPES, MPC_TYPES } from "../agents/mbrl_agent.ts";
 import { MODEL_INFERENCES } from "../models/mod.ts";
-import { trainModelBasedRL } from "../agents/mbrl_loop.ts";
-import { ENV_IDS } from "../envs/registry.ts";
+import { type MbrlRunOptions, trainModelBasedRL } from "../agents/mbrl_loop.ts";
+import { ENV_IDS, makeEnv } from "../envs/registry.ts";
+import { TrueDynamicsModel, TrueMeanModel } from "../planners/true_dynamics_model.ts";
 import { ACTION_SELECTIONS } from "../planners/planner_settings.ts";
 import type { EnvId } from "../envs/types.ts";
 import { ArgsError, type FlagSpec, formatHelp, type ParsedValue, parseFlags } from "./args.ts";
@@ -137,6 +138,12 @@ const CONFIG_FLAGS: Readonly<Record<string, ConfigFlag>> = Object.freeze({
   },
 });
 
+/**
+ * What the loop plans with: the learned model, the env's true physics (`TrueDynamicsModel`) or
+ * the true physics with the learned ensemble's disagreement (`TrueMeanModel`).
+ */
+export const DYNAMICS = ["learned", "true", "true-mean"] as const;
+
 /** Flags about the run itself, not its configuration. */
 const RUN_FLAGS: Readonly<Record<string, FlagSpec>> = Object.freeze({
   config: { kind: "string", help: "JSON file of configuration overrides, applied before flags" },
@@ -147,6 +154,12 @@ const RUN_FLAGS: Readonly<Record<string, FlagSpec>> = Object.freeze({
   },
   overwrite: { kind: "bool", help: "replace the --run-id folder if it exists" },
   backend: { kind: "enum", values: ["wasm", "cpu"], help: "tfjs backend [wasm]" },
+  dynamics: {
+    kind: "enum",
+    values: DYNAMICS,
+    help: "control experiment: plan on the env's true physics, alone (true; no bonus) or with " +
+      "the learned ensemble's disagreement (true-mean) [learned]",
+  },
   "print-config": { kind: "bool", help: "print the resolved configuration as JSON and exit" },
   quiet: { kind: "bool", help: "no progress output" },
   help: { kind: "bool", help: "show this help (with --env X: X's preset values)" },
@@ -232,6 +245,8 @@ export interface TrainCommand {
   quiet: boolean;
   /** `--overwrite` was given. */
   overwrite: boolean;
+  /** What the loop plans with (`--dynamics`). */
+  dynamics: (typeof DYNAMICS)[number];
 }
 
 /**
@@ -274,13 +289,30 @@ export function trainOptionsFromArgs(argv: readonly string[]): TrainCommand {
     throw new ArgsError("--shaping and --no-shaping contradict each other; give one");
   }
   const input = config as MbrlConfigInput;
+  let resolved: MbrlConfig;
   try {
-    resolveMbrlConfig(input);
+    resolved = resolveMbrlConfig(input);
   } catch (error) {
     if (error instanceof TypeError || error instanceof RangeError) {
       throw new ArgsError(error.message);
     }
     throw error;
+  }
+  const dynamics = (flags.dynamics ?? "learned") as TrainCommand["dynamics"];
+  if (dynamics !== "learned") {
+    // Both oracles step a private env on the main thread; workers load a saved learned model.
+    if (resolved.planner.workers !== 0) {
+      throw new ArgsError(`--dynamics ${dynamics} needs --workers 0`);
+    }
+    if (dynamics === "true" && resolved.objective.explorationBonus > 0) {
+      throw new ArgsError(
+        "--dynamics true has no ensemble for the exploration bonus: use --exploration-bonus 0 " +
+          "or --dynamics true-mean",
+      );
+    }
+    if (dynamics === "true-mean" && resolved.model.type !== "ensemble") {
+      throw new ArgsError("--dynamics true-mean needs --model ensemble (its disagreement)");
+    }
   }
   return {
     config: input,
@@ -291,7 +323,21 @@ export function trainOptionsFromArgs(argv: readonly string[]): TrainCommand {
     printConfig: flags["print-config"] === true,
     quiet: flags.quiet === true,
     overwrite: flags.overwrite === true,
+    dynamics,
   };
+}
+
+/** The run options that make the loop plan with `dynamics` on `envId` (none for "learned"). */
+function dynamicsOptions(
+  dynamics: TrainCommand["dynamics"],
+  envId: EnvId,
+): Pick<MbrlRunOptions, "dynamicsModel" | "wrapModel"> {
+  const truth = () => new TrueDynamicsModel({ env: makeEnv(envId) });
+  if (dynamics === "true") return { dynamicsModel: truth() };
+  if (dynamics === "true-mean") {
+    return { wrapModel: (ensemble) => new TrueMeanModel({ truth: truth(), ensemble }) };
+  }
+  return {};
 }
 
 function usage(envId: EnvId): string {
@@ -336,6 +382,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       runId: command.runId,
       overwrite: command.overwrite,
       backend: command.backend,
+      ...dynamicsOptions(command.dynamics, envId),
       signal,
       onProgress: (row) => reporter.row(row),
       onStatus: (status) => reporter.status(status),

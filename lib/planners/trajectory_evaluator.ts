@@ -103,8 +103,9 @@ export interface TrajectoryEvaluatorOptions {
   valueFunction?: TerminalValueFunction;
   /**
    * Weight of the ensemble's epistemic disagreement (`epistemicDisagreement`) added to each
-   * imagined step's reward when an evaluation asks to `explore`; 0 = off. Needs a neural
-   * ensemble (`BaseDynamicsModel` with several members). @default {0}
+   * imagined step's reward when an evaluation asks to `explore`; 0 = off. Needs an ensemble
+   * (several members and a `targetNormalizer`: a neural ensemble, or a wrapper such as
+   * `TrueMeanModel` with `"expectation"` propagation). @default {0}
    */
   explorationBonus?: number;
   /** Stream for the model's sampling noise and member choice. */
@@ -201,12 +202,22 @@ export class TrajectoryEvaluator {
         `Expected explorationBonus to be a non-negative number but found ${explorationBonus}`,
       );
     }
-    if (
-      explorationBonus > 0 && !(model instanceof BaseDynamicsModel && model.numMembers > 1)
-    ) {
+    // What the bonus reads (rollout.ts): the members' disagreement, scaled by the target
+    // normaliser's delta std; a wrapper such as TrueMeanModel passes both through.
+    const hasNormalizer = (model as { targetNormalizer?: unknown }).targetNormalizer !== undefined;
+    if (explorationBonus > 0 && !(model.numMembers > 1 && hasNormalizer)) {
       throw new RangeError(
-        `Expected an ensemble dynamics model (several members) for explorationBonus ` +
-          `${explorationBonus} but found a model with ${model.numMembers} member(s)`,
+        `Expected an ensemble dynamics model (several members, a target normaliser) for ` +
+          `explorationBonus ${explorationBonus} but found a model with ${model.numMembers} member(s)`,
+      );
+    }
+    if (
+      explorationBonus > 0 && !(model instanceof BaseDynamicsModel) && propagation !== "expectation"
+    ) {
+      // Sampled rollouts of other models take a path without the bonus (#evaluateSampling).
+      throw new RangeError(
+        `Expected propagation "expectation" for explorationBonus with a model that is not a ` +
+          `neural ensemble but found "${propagation}"`,
       );
     }
     if (valueFunction !== undefined && typeof valueFunction?.predict !== "function") {
@@ -309,7 +320,7 @@ export class TrajectoryEvaluator {
       this.#propagation !== "expectation";
     if (stochastic && !(model instanceof BaseDynamicsModel)) {
       // A model whose use of the stream is unknown: roll each job out with its own stream.
-      // (No bonus here: it needs a BaseDynamicsModel ensemble, checked at construction.)
+      // (No bonus here: the constructor refuses a bonus for such models unless "expectation".)
       return jobs.map((job) => this.#evaluateSampling(job));
     }
     // Start states and env actions of every row (job k, sequence i, particle p), step-major.

@@ -87,6 +87,9 @@ Deno.test("contradictory or truncating settings are refused before any work", as
     [["--model", "deterministic", "--ensemble-size", "3"], /numModels to be 1 for a determ/],
     [["--planner", "cem", "--samples", "10", "--elites", "20"], /numElite.*\(10\) but found 20/],
     [["--shaping", "1,2"], /objective.shaping .* 4 numbers/],
+    [["--dynamics", "true", "--workers", "1"], /--dynamics true needs --workers 0/],
+    [["--env", "Acrobot-v1", "--dynamics", "true"], /no ensemble for the exploration bonus/],
+    [["--env", "Pendulum-v1", "--dynamics", "true-mean"], /needs --model ensemble/],
   ];
   for (const [args, pattern] of cases) {
     const { code, stderr } = await run(args);
@@ -129,6 +132,34 @@ Deno.test("a tiny run writes its folder to --out and ends with one line of JSON 
   assertEquals(summary.envId, "CartPole-v1");
   const written = JSON.parse(Deno.readTextFileSync(`${out}/cli/summary.json`));
   assertEquals(written, summary);
+  // The control experiments: the true physics alone, and with a learned ensemble's disagreement.
+  const tiny = ["--max-steps", "110", "--warmup", "100", "--samples", "30", "--horizon", "5"];
+  const oracles = [
+    ["true", [], "given"],
+    ["true-mean", ["--model", "ensemble", "--ensemble-size", "2"], "ensemble (wrapped)"],
+  ] as const;
+  for (const [dynamics, extra, modelType] of oracles) {
+    const oracle = await run([
+      ...tiny,
+      ...extra,
+      "--hidden",
+      "16,16",
+      "--epochs",
+      "5",
+      "--eval-episodes",
+      "1",
+      "--workers",
+      "0",
+      "--dynamics",
+      dynamics,
+      "--run-id",
+      dynamics,
+      "--out",
+      out,
+    ]);
+    assertEquals(oracle.code, 0, oracle.stderr);
+    assertEquals(JSON.parse(oracle.stdout.trim().split("\n").at(-1)!).modelType, modelType);
+  }
 });
 
 Deno.test("SIGINT during a run ends it with exit 130 and an interrupted summary", async () => {

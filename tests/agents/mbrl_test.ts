@@ -293,4 +293,15 @@ Deno.test("a run can plan with a given model (the env's true physics) and says s
     RangeError,
     "workers 0",
   );
+  await assertRejects(
+    () =>
+      trainModelBasedRL(config, {
+        outDir,
+        runId: "both",
+        dynamicsModel: truth,
+        wrapModel: (learned) => learned,
+      }),
+    TypeError,
+    "not both",
+  );
 });

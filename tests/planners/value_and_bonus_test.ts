@@ -33,7 +33,7 @@ import {
   type TerminalValueFunction,
   TrajectoryEvaluator,
 } from "../../lib/planners/trajectory_evaluator.ts";
-import { TrueDynamicsModel } from "../../lib/planners/true_dynamics_model.ts";
+import { TrueDynamicsModel, TrueMeanModel } from "../../lib/planners/true_dynamics_model.ts";
 import { Rng } from "../../lib/rng.ts";
 import { makeBatch } from "../models/helpers.ts";
 
@@ -175,6 +175,84 @@ Deno.test("exploration bonus: the expectation rollout adds bonus * sum_t discoun
   );
   assert(scores.every((x, i) => x > plain[i]!), "the bonus is positive where members differ");
   model.dispose();
+});
+
+Deno.test("TrueMeanModel: true next states and rewards, the ensemble's disagreement as the bonus, by hand", async () => {
+  const ensemble = await cartPoleEnsemble();
+  const truth = new TrueDynamicsModel({ env: new CartPoleEnv() });
+  const model = new TrueMeanModel({ truth, ensemble });
+  assertEquals([model.stateDim, model.actionDim, model.numMembers], [4, 1, 3]);
+  const state = Float32Array.of(0.05, -0.1, 0.02, 0.3);
+  const a = Float32Array.of(1);
+  const pred = model.predict(state, a);
+  const exact = truth.predict(state, a);
+  assertEquals(Array.from(pred.mean), Array.from(exact.mean));
+  assertEquals(Array.from(pred.reward), Array.from(exact.reward));
+  assertEquals(
+    Array.from(pred.epistemicVar!),
+    Array.from(ensemble.predict(state, a).epistemicVar!),
+  );
+  const H = 4;
+  const evaluator = new TrajectoryEvaluator({
+    model,
+    horizon: H,
+    adapter: makeActionAdapter({ kind: "discrete", n: 2 }, { mode: "discrete" }),
+    rules: NO_END,
+    propagation: "expectation",
+    discount: 0.9,
+    explorationBonus: 0.5,
+    rng: new Rng(0),
+  });
+  const n = 6;
+  const rng = new Rng(3);
+  const sequences = Float32Array.from({ length: n * H }, () => rng.int(2));
+  const scores = evaluator.evaluate(state, sequences, n, { explore: true });
+  const deltaStd = deltaStdOf(ensemble);
+  for (let i = 0; i < n; i++) {
+    let s: Float32Array = Float32Array.from(state);
+    let expected = 0;
+    for (let t = 0; t < H; t++) {
+      const action = Float32Array.of(sequences[i * H + t]!);
+      const d = epistemicDisagreement(ensemble.predict(s, action), deltaStd)[0]!;
+      expected += 0.9 ** t * (1 + 0.5 * d);
+      s = truth.predict(s, action).mean;
+    }
+    assertAlmostEquals(scores[i]!, expected, 1e-5, `sequence ${i}`);
+  }
+  // Sampled rollouts of a model that is not a neural ensemble would drop the bonus: refused.
+  assertThrows(
+    () =>
+      new TrajectoryEvaluator({
+        model,
+        horizon: H,
+        adapter: makeActionAdapter({ kind: "discrete", n: 2 }, { mode: "discrete" }),
+        rules: NO_END,
+        propagation: "ts1",
+        explorationBonus: 0.5,
+        rng: new Rng(0),
+      }),
+    RangeError,
+    'propagation "expectation"',
+  );
+  // train fits the ensemble: its predictions move, the truth's do not.
+  const before = Array.from(ensemble.predict(state, a).mean);
+  const buffer = new ReplayBuffer(50, { stateDim: 4, actionDim: 1, rng: new Rng(4) });
+  const env = new CartPoleEnv({ rng: new Rng(5) });
+  let obs = env.reset().observation;
+  for (let t = 0; t < 50; t++) {
+    const step = env.step(t % 2);
+    buffer.add({ ...step, state: obs, action: t % 2, nextState: step.observation });
+    obs = step.terminated || step.truncated ? env.reset().observation : step.observation;
+  }
+  assert((await model.train(buffer, { epochs: 1 })).length === 1);
+  assertNotEquals(Array.from(ensemble.predict(state, a).mean), before);
+  assertEquals(Array.from(model.predict(state, a).mean), Array.from(exact.mean));
+  const single = createDynamicsModel({ type: "deterministic", stateDim: 4, actionDim: 1 });
+  assertThrows(() => new TrueMeanModel({ truth, ensemble: single }), RangeError, "at least 2");
+  single.dispose();
+  const tensors = tf.memory().numTensors;
+  model.dispose();
+  assert(tf.memory().numTensors < tensors, "dispose frees the ensemble");
 });
 
 Deno.test("exploration bonus: linear in its weight on sampled (ts1) ensemble rollouts", async () => {
