@@ -101,9 +101,8 @@ Deno.test("contradictory or truncating settings are refused before any work", as
 
 Deno.test("a tiny run writes its folder to --out and ends with one line of JSON summary", async () => {
   const out = await Deno.makeTempDir();
-  const { code, stdout } = await run([
-    "--seed",
-    "0",
+  // A run of seconds: 100 random steps, one refit of a small model, one short evaluation.
+  const tiny = [
     "--max-steps",
     "110",
     "--warmup",
@@ -118,6 +117,11 @@ Deno.test("a tiny run writes its folder to --out and ends with one line of JSON 
     "5",
     "--eval-episodes",
     "1",
+  ];
+  const { code, stdout } = await run([
+    "--seed",
+    "0",
+    ...tiny,
     "--run-id",
     "cli",
     "--out",
@@ -133,7 +137,6 @@ Deno.test("a tiny run writes its folder to --out and ends with one line of JSON 
   const written = JSON.parse(Deno.readTextFileSync(`${out}/cli/summary.json`));
   assertEquals(written, summary);
   // The control experiments: the true physics alone, and with a learned ensemble's disagreement.
-  const tiny = ["--max-steps", "110", "--warmup", "100", "--samples", "30", "--horizon", "5"];
   const oracles = [
     ["true", [], "given"],
     ["true-mean", ["--model", "ensemble", "--ensemble-size", "2"], "ensemble (wrapped)"],
@@ -142,12 +145,6 @@ Deno.test("a tiny run writes its folder to --out and ends with one line of JSON 
     const oracle = await run([
       ...tiny,
       ...extra,
-      "--hidden",
-      "16,16",
-      "--epochs",
-      "5",
-      "--eval-episodes",
-      "1",
       "--workers",
       "0",
       "--dynamics",
