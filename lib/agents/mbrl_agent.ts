@@ -5,7 +5,7 @@
  * @module
  */
 import { ReplayBuffer, type Transition } from "../buffer/mod.ts";
-import { envMetadata } from "../envs/registry.ts";
+import { envMetadata, envRules } from "../envs/registry.ts";
 import type { EnvId, Space } from "../envs/types.ts";
 import {
   type BaseDynamicsModel,
@@ -28,6 +28,7 @@ import {
 import { Rng } from "../rng.ts";
 import { describeValue } from "../validate.ts";
 import type { MbrlConfig, ValueConfig } from "./mbrl_config.ts";
+import { modelSuccessors } from "./model_successors.ts";
 
 /** A model's architecture and optimiser as read back from the model itself. */
 export type ModelSettings = MbrlConfig["model"];
@@ -132,6 +133,8 @@ export class ModelBasedRLAgent {
   /** The learned terminal value, when `objective.terminalValue` is on. */
   readonly valueFunction: ValueFunction | null;
   #valueFit: Pick<ValueConfig, "epochs" | "minSteps" | "batchSize">;
+  #valueBackup: ValueConfig["backup"];
+  #objective: AgentConfig["objective"];
   #trainedOnce = false;
 
   /** @throws {RangeError|TypeError} on an invalid configuration. */
@@ -168,6 +171,8 @@ export class ModelBasedRLAgent {
     this.#randomRng = rng.stream("random-actions");
     const { epochs, minSteps, batchSize } = config.value;
     this.#valueFit = { epochs, minSteps, batchSize };
+    this.#valueBackup = config.value.backup;
+    this.#objective = objective;
     this.valueFunction = null;
     try {
       this.valueFunction = objective.terminalValue
@@ -219,6 +224,7 @@ export class ModelBasedRLAgent {
         lambda: v.lambda,
         initialValue: v.initialValue,
         optimisticTrace: v.optimisticTrace,
+        backup: this.#valueBackup,
       },
       envId: this.#envId,
       loop: { bufferCapacity: this.buffer.capacity },
@@ -278,9 +284,10 @@ export class ModelBasedRLAgent {
     const start = performance.now();
     const history: TrainHistoryRow[] = await this.model.train(this.buffer, this.#train);
     this.#trainedOnce = true;
-    const value = this.valueFunction === null
-      ? null
-      : await this.valueFunction.fit(this.buffer, this.#valueFit);
+    const value = this.valueFunction === null ? null : await this.valueFunction.fit(this.buffer, {
+      ...this.#valueFit,
+      successors: this.#valueBackup === "model" ? this.#successors() : undefined,
+    });
     const last = history.at(-1);
     return {
       epochs: history.length,
@@ -290,6 +297,22 @@ export class ModelBasedRLAgent {
       size: this.buffer.size,
       value,
     };
+  }
+
+  /** Every action's imagined successor of every stored state, for V's model backups. */
+  #successors() {
+    const space = this.actionSpace;
+    if (space.kind !== "discrete") {
+      throw new RangeError('Expected a Discrete action space for value.backup "model"');
+    }
+    const { rewardSource, terminationSource } = this.#objective;
+    const both = rewardSource === "model" && terminationSource === "model";
+    return modelSuccessors(this.model, this.buffer.all(), {
+      numActions: space.n,
+      rules: both ? undefined : envRules(this.#envId),
+      rewardSource,
+      terminationSource,
+    });
   }
 
   /**

@@ -87,6 +87,13 @@ export interface ValueConfig {
   initialValue: "zero" | "meanReward";
   /** With lambda: follow the data's continuation only where it beat V' (the better of the two). */
   optimisticTrace: boolean;
+  /**
+   * V's targets: `"data"` from the stored transitions (TD(0) or TD(lambda) by `lambda`), or
+   * `"model"`: value iteration on the learned model, each stored state backed up by its best
+   * action's imagined step, `max_a (r + discount * V'(s'_a))` (Discrete action spaces only;
+   * `lambda` and `optimisticTrace` are then unused).
+   */
+  backup: "data" | "model";
 }
 
 /** The evaluation schedule (true env returns; no data added, not counted in `envSteps`). */
@@ -205,6 +212,7 @@ export const MBRL_FIELD_DOCS: Readonly<{
     lambda: "terminal value V: TD(lambda) weight of longer returns (0 = TD(0))",
     initialValue: "terminal value V: start at zero or at mean(r) / (1 - discount)",
     optimisticTrace: "terminal value V: with lambda, follow a continuation only where it beat V'",
+    backup: "terminal value V: targets from the data or by value iteration on the model",
   }),
   eval: Object.freeze({
     every: "evaluate every N real steps after warm-up",
@@ -262,6 +270,7 @@ const SHARED = {
     lambda: 0,
     initialValue: "zero" as "zero" | "meanReward",
     optimisticTrace: false,
+    backup: "data" as "data" | "model",
   },
   // A first wave of 2 episodes: a weak CartPole controller is refused after it.
   eval: { every: 100, episodes: 10, earlyStop: true, firstWave: 2 },
@@ -576,6 +585,17 @@ function validate(config: MbrlConfig): void {
       `Expected value.optimisticTrace to be true or false but found ${
         String(value.optimisticTrace)
       }`,
+    );
+  }
+  if (value.backup !== "data" && value.backup !== "model") {
+    throw new RangeError(
+      `Expected value.backup to be "data" or "model" but found "${value.backup}"`,
+    );
+  }
+  if (value.backup === "model" && meta.actionSpace.kind !== "discrete") {
+    throw new RangeError(
+      `Expected a Discrete action space for value.backup "model" (it backs up every action) ` +
+        `but ${config.envId}'s actions are continuous`,
     );
   }
   const shaping = objective.shaping;

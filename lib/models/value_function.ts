@@ -54,6 +54,16 @@
  * `max(R, V)`, Oh et al. 2018). The cost is optimism: V's own overestimates are no longer
  * pulled down by worse continuations, only by their one-step backups.
  *
+ * **Value iteration on a model** (`fit`'s `successors`): all of the above estimate the value of
+ * the policy that collected the data, which after a first goal is still mostly exploring.
+ * Given every action's imagined successor of every stored state (from a dynamics model), the
+ * target becomes the best one-step backup, `max_a (r_a + discount * (1 - terminated_a) *
+ * V'(s'_a))`: fitted value iteration over the data's states (Dyna's planning on the model,
+ * Sutton 1990; fitted value iteration, Munos and Szepesvari 2008), so V moves towards the
+ * optimal value under the model rather than the behaviour's. Successor states are clamped into
+ * the data's range like `predict`'s inputs and their values to V's bounds; the price is that
+ * model errors now enter V (a one-step error per backup, on states the model was fitted near).
+ *
  * Extrapolation: by default `predict` clamps each state component into the range of the last
  * fit's data. Imagined end states of a planner are often outside the data (that is where a
  * model's errors take them), and a ReLU network grows linearly there: measured on CartPole
@@ -173,6 +183,28 @@ export interface ValueFitOptions {
   batchSize?: number;
   /** Called after each epoch with its mean squared TD error (value units squared). */
   onEpoch?: (row: { epoch: number; loss: number }) => void;
+  /**
+   * Imagined successors of every row's state (one per action, from a dynamics model): when
+   * given, each row's target is the best one-step backup over them, `max_a (r_a + discount *
+   * (1 - terminated_a) * V'(s'_a))` (value iteration on the model; `lambda` and the data's own
+   * next states are then unused). See the module doc.
+   */
+  successors?: ValueSuccessors;
+}
+
+/**
+ * The successors of {@linkcode ValueFitOptions.successors}: for row `i` of the fitted data
+ * and its `a`-th successor (`a < perRow`), entry `i * perRow + a` of each array.
+ */
+export interface ValueSuccessors {
+  /** Successors per row (e.g. every action of a Discrete space). */
+  perRow: number;
+  /** Next states `[n * perRow * stateDim]`. */
+  states: Float32Array;
+  /** Rewards `[n * perRow]`. */
+  rewards: Float32Array;
+  /** 1 where the successor is terminal (no bootstrap), `[n * perRow]`. */
+  terminated: Uint8Array;
 }
 
 /** What one {@linkcode ValueFunction.fit} call did. */
@@ -192,6 +224,19 @@ export interface ValueFitReport {
   history: number[];
   /** The scale the network's outputs are multiplied by. */
   valueScale: number;
+  /**
+   * What the targets were: `"td0"` and `"lambda"` from the data's own next states,
+   * `"successors"` the best backup over the given successors.
+   */
+  targets: "td0" | "lambda" | "successors";
+}
+
+/** {@linkcode ValueSuccessors} in a fit's units: standardised states, scaled rewards. */
+interface PreparedSuccessors {
+  x: tf.Tensor2D;
+  rewards: Float32Array;
+  alive: Float32Array;
+  perRow: number;
 }
 
 function isSource(data: TransitionBatch | TransitionSource): data is TransitionSource {
@@ -454,12 +499,21 @@ export class ValueFunction {
     const order = Int32Array.from({ length: n }, (_, i) => i);
     const history: number[] = [];
     let steps = 0;
-    const continues = this.#lambda > 0 ? continuations(batch) : null;
+    const continues = this.#lambda > 0 && options.successors === undefined
+      ? continuations(batch)
+      : null;
     let y: tf.Tensor2D | null = null;
+    let successors: PreparedSuccessors | null = null;
     try {
+      if (options.successors !== undefined) {
+        successors = this.#prepareSuccessors(options.successors, n, scale);
+      }
       for (let epoch = 1; epoch <= epochs; epoch++) {
         this.#fitRng.shuffle(order);
-        if (continues !== null) {
+        if (successors !== null) {
+          y?.dispose();
+          y = this.#backupTargets(successors);
+        } else if (continues !== null) {
           y?.dispose();
           y = this.#lambdaTargets(xNext, scaledRewards, alive, continues);
         }
@@ -485,6 +539,7 @@ export class ValueFunction {
       }
     } finally {
       tf.dispose([x, xNext, r, a]);
+      successors?.x.dispose();
       y?.dispose();
     }
     this.#fitted = true;
@@ -497,6 +552,7 @@ export class ValueFunction {
       loss: history[history.length - 1]!,
       history,
       valueScale: scale,
+      targets: successors !== null ? "successors" : continues !== null ? "lambda" : "td0",
     };
   }
 
@@ -616,6 +672,73 @@ export class ValueFunction {
       const boot = continues[i] ? (1 - lambda) * v + lambda * follow : v;
       next = rewards[i]! + g * alive[i]! * boot;
       targets[i] = next;
+    }
+    return tf.tensor2d(targets, [n, 1]);
+  }
+
+  /**
+   * Checks `successors` against `n` rows and moves them into the fit's units: states clamped
+   * into the data's range (with `clipToData`) and standardised, rewards scaled, `alive` flags.
+   */
+  #prepareSuccessors(
+    successors: ValueSuccessors,
+    n: number,
+    scale: number,
+  ): PreparedSuccessors {
+    const { perRow, states, rewards, terminated } = successors;
+    assertPositiveInt(perRow, "successors.perRow");
+    const m = n * perRow;
+    const s = this.stateDim;
+    assertFloat32Array(states, "successors.states");
+    assertFloat32Array(rewards, "successors.rewards");
+    if (!(terminated instanceof Uint8Array)) {
+      throw new TypeError("Expected successors.terminated to be a Uint8Array");
+    }
+    if (states.length !== m * s || rewards.length !== m || terminated.length !== m) {
+      throw new TypeError(
+        `Expected successors of ${n} rows x ${perRow} (states ${m * s}, rewards and ` +
+          `terminated ${m}) but found ${states.length}, ${rewards.length}, ${terminated.length}`,
+      );
+    }
+    assertFiniteArray(states, "successors.states");
+    assertFiniteArray(rewards, "successors.rewards");
+    const x = tf.tensor2d(
+      this.#norm.normalize(this.#clip ? this.#clamped(states) : states),
+      [m, s],
+    );
+    const scaled = new Float32Array(m);
+    const alive = new Float32Array(m);
+    for (let i = 0; i < m; i++) {
+      scaled[i] = rewards[i]! / scale;
+      alive[i] = terminated[i] ? 0 : 1;
+    }
+    return { x, rewards: scaled, alive, perRow };
+  }
+
+  /**
+   * One value-iteration backup of every row, in scaled units, `[n, 1]`: the best successor's
+   * `r + discount * alive * V'(s')` by the target network, each clamped to V's bounds (a
+   * successor outside the data must not hand its row an impossible value).
+   */
+  #backupTargets(successors: PreparedSuccessors): tf.Tensor2D {
+    const out = tf.tidy(() => this.#target.forward(successors.x));
+    const v = out.dataSync() as Float32Array;
+    out.dispose();
+    const { rewards, alive, perRow } = successors;
+    const n = rewards.length / perRow;
+    const g = this.#discount;
+    const scale = this.#valueScale!;
+    const low = this.#bounds[0] / scale;
+    const high = this.#bounds[1] / scale;
+    const targets = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      let best = -Infinity;
+      for (let k = i * perRow; k < (i + 1) * perRow; k++) {
+        const boot = Math.min(high, Math.max(low, v[k]!));
+        const value = rewards[k]! + g * alive[k]! * boot;
+        if (value > best) best = value;
+      }
+      targets[i] = best;
     }
     return tf.tensor2d(targets, [n, 1]);
   }

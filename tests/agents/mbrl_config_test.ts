@@ -139,6 +139,16 @@ Deno.test("bad configurations are refused naming the field, what is allowed and 
       RangeError,
       /value.initialValue to be "zero" or "meanReward" but found "one"/,
     ],
+    [
+      { value: { backup: "lookahead" as never } },
+      RangeError,
+      /value.backup to be "data" or "model"/,
+    ],
+    [
+      { envId: "Pendulum-v1", value: { backup: "model" } },
+      RangeError,
+      /Discrete action space for value.backup "model".*Pendulum-v1/,
+    ],
     [{ eval: { firstWave: 0 } }, RangeError, /eval.firstWave to be a positive integer/],
     [{ planner: { selection: "median" as never } }, RangeError, /selection to be one of best/],
     [
@@ -213,6 +223,7 @@ Deno.test("config.json is what the agent and planner were built with, read back 
     assertEquals(built.value.epochs, config.value.epochs);
     assertEquals(built.value.lambda, 0.5);
     assertEquals(built.value.initialValue, "meanReward");
+    assertEquals(built.value.backup, "data");
   } finally {
     agent.dispose();
   }

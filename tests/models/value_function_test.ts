@@ -11,7 +11,7 @@ import { setupBackend } from "../../lib/backend.ts";
 import type { TransitionBatch } from "../../lib/buffer/types.ts";
 import { Normalizer } from "../../lib/models/normalizer.ts";
 import { reexpressInputLayer } from "../../lib/models/reexpress_input_layer.ts";
-import { ValueFunction } from "../../lib/models/value_function.ts";
+import { ValueFunction, type ValueSuccessors } from "../../lib/models/value_function.ts";
 import { Rng } from "../../lib/rng.ts";
 import { makeBatch } from "./helpers.ts";
 
@@ -404,6 +404,97 @@ Deno.test('value function: initialValue "meanReward" starts V at mean(r) / (1 - 
   assert(zero[0]! > -5, `from 0, 20 steps leave V(0) at ${zero[0]}, far from -10`);
 });
 
+/**
+ * A corridor 0..4 whose data only ever steps back (s -> max(s - 1, 0), reward -1, never
+ * terminal), with each state's successors under both actions: back, and forward (s + 1,
+ * reward -1, terminal from 4).
+ */
+function corridor(): { batch: TransitionBatch; successors: ValueSuccessors } {
+  const rows: Row[] = [];
+  for (let s = 0; s < 5; s++) rows.push({ s: [s], a: [0], next: [Math.max(s - 1, 0)], r: -1 });
+  const batch = repeatRows(rows, 12);
+  const n = batch.size;
+  const successors: ValueSuccessors = {
+    perRow: 2,
+    states: new Float32Array(2 * n),
+    rewards: new Float32Array(2 * n).fill(-1),
+    terminated: new Uint8Array(2 * n),
+  };
+  for (let i = 0; i < n; i++) {
+    const s = batch.states[i]!;
+    successors.states[2 * i] = Math.max(s - 1, 0);
+    successors.states[2 * i + 1] = s + 1;
+    successors.terminated[2 * i + 1] = s === 4 ? 1 : 0;
+  }
+  return { batch, successors };
+}
+
+Deno.test("value function: model successors back up the best action (value iteration), where the data's own steps cannot", async () => {
+  const { batch, successors } = corridor();
+  const fitted = async (withSuccessors: boolean) => {
+    const value = new ValueFunction({
+      stateDim: 1,
+      discount: 0.9,
+      learningRate: 1e-2,
+      targetTau: 1,
+      lambda: 0.95, // unused with successors; the data's lambda-return otherwise
+      initialValue: "meanReward",
+      rng: new Rng(4),
+    });
+    await value.fit(batch, {
+      epochs: 300,
+      batchSize: 20,
+      minSteps: 0,
+      successors: withSuccessors ? successors : undefined,
+    });
+    const v = value.predict(probe(0, 1, 2, 3, 4), 5);
+    value.dispose();
+    return v;
+  };
+  const planned = await fitted(true);
+  // V*(s) = -(1 - 0.9^(5 - s)) / (1 - 0.9): forward to the end, -1 a step.
+  for (let s = 0; s < 5; s++) {
+    assertAlmostEquals(planned[s]!, -(1 - 0.9 ** (5 - s)) / 0.1, 0.3, `V*(${s})`);
+  }
+  // The data alone only knows stepping back: -1 forever, -10 everywhere.
+  const data = await fitted(false);
+  for (let s = 0; s < 5; s++) assertAlmostEquals(data[s]!, -10, 0.3, `data V(${s})`);
+});
+
+Deno.test("value function: refuses successors of the wrong size or kind, naming them", async () => {
+  const { batch, successors } = corridor();
+  const value = new ValueFunction({ stateDim: 1, rng: new Rng(0) });
+  const before = tf.memory().numTensors;
+  await assertRejects(
+    () => value.fit(batch, { successors: { ...successors, perRow: 3 } }),
+    TypeError,
+    "successors of 60 rows x 3",
+  );
+  await assertRejects(
+    () => value.fit(batch, { successors: { ...successors, perRow: 0 } }),
+    RangeError,
+    "successors.perRow",
+  );
+  const bad = successors.states.slice();
+  bad[5] = NaN;
+  await assertRejects(
+    () => value.fit(batch, { successors: { ...successors, states: bad } }),
+    RangeError,
+    "successors.states",
+  );
+  await assertRejects(
+    () =>
+      value.fit(batch, {
+        successors: { ...successors, terminated: [] as unknown as Uint8Array },
+      }),
+    TypeError,
+    "successors.terminated",
+  );
+  // A refused fit leaves no tensor behind.
+  assertEquals(tf.memory().numTensors, before);
+  value.dispose();
+});
+
 Deno.test("value function: fit and predict leak no tensors", async () => {
   const value = new ValueFunction({ stateDim: 1, rng: new Rng(0) });
   await value.fit(chain(), { epochs: 1, minSteps: 0 });
@@ -421,6 +512,13 @@ Deno.test("value function: fit and predict leak no tensors", async () => {
   lambda.predict(probe(0, 1), 2);
   assertEquals(tf.memory().numTensors, start);
   lambda.dispose();
+  const backedUp = new ValueFunction({ stateDim: 1, rng: new Rng(0) });
+  const { batch, successors } = corridor();
+  await backedUp.fit(batch, { epochs: 1, minSteps: 0, successors });
+  const third = tf.memory().numTensors;
+  await backedUp.fit(batch, { epochs: 3, minSteps: 0, successors });
+  assertEquals(tf.memory().numTensors, third);
+  backedUp.dispose();
 });
 
 Deno.test("value function: refuses bad options and inputs with messages naming them", async () => {
