@@ -62,10 +62,22 @@ Deno.test("every env has a frozen preset that resolves to itself", () => {
   assertEquals(acrobot.value.initialValue, "meanReward");
   assertEquals(acrobot.eval.every, 500);
   assertEquals(acrobot.eval.firstWave, 3);
-  // MountainCar-v0 takes Acrobot-v1's recipe, with a first wave of 6 (six -200s rule out -110).
+  // MountainCar-v0 takes Acrobot-v1's recipe, with a first wave of 6 (six -200s rule out -110)
+  // and V by value iteration on the model, 100 passes a refit.
   const car = MBRL_PRESETS["MountainCar-v0"];
   assertEquals(acrobot.value.optimisticTrace, false);
-  assertEquals({ ...car, envId: "Acrobot-v1", loop: acrobot.loop, eval: acrobot.eval }, acrobot);
+  assertEquals(acrobot.value.backup, "data");
+  assertEquals([car.value.backup, car.value.epochs], ["model", 100]);
+  assertEquals(
+    {
+      ...car,
+      envId: "Acrobot-v1",
+      loop: acrobot.loop,
+      eval: acrobot.eval,
+      value: { ...car.value, backup: "data", epochs: acrobot.value.epochs },
+    },
+    acrobot,
+  );
   assertEquals([car.loop.maxSteps, car.eval.every, car.eval.firstWave], [20_000, 1000, 6]);
   // Every other preset keeps TD(0) from zero and the first wave of 2.
   for (const id of ENV_IDS.filter((id) => id !== "Acrobot-v1" && id !== "MountainCar-v0")) {
