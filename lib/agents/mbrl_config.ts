@@ -399,8 +399,9 @@ const PRESET_INPUTS: Readonly<Record<EnvId, MbrlConfigInput>> = {
     // pass). The lambda-return estimates the exploring policy's value; after the first flag
     // the greedy plan needs the best one. Tuning seeds 10-12, `--max-steps 3200`, evaluations
     // at 1,200 / 2,200 / 3,200 (stop 20): seed 10 -200, -128.7, -109.7 (solved at 3,200; the
-    // plain trace: -200, -153.4, -123.7), seed 11 -144.8 at 1,200 (plain -128.1), seed 12
-    // solved at 1,200 (-106.5). With 20 passes (the default) seed 10 was at -200, -200, -179.5.
+    // plain trace: -200, -153.4, -123.7), seed 11 -144.8, -114.1, -115.5 (plain -128.1,
+    // -126.7), seed 12 solved at 1,200 (-106.5). With 20 passes (the default) seed 10 was at
+    // -200, -200, -179.5. Report seeds 0-4 (README): 4,200, 4,200, 4,200, 2,200, 5,200.
     value: { ...SPARSE_DISCRETE_RECIPE.value, backup: "model", epochs: 100 },
     // 200-step episodes, 20,000-step budget: an evaluation every 1,000 steps is 20 in all. A
     // first wave of 6: five -200s still allow a mean of -110, six do not.
