@@ -5,6 +5,7 @@
  * @module
  */
 import { ReplayBuffer, type Transition } from "../buffer/mod.ts";
+import type { TransitionBatch } from "../buffer/types.ts";
 import { envMetadata, envRules } from "../envs/registry.ts";
 import type { EnvId, Space } from "../envs/types.ts";
 import {
@@ -16,6 +17,7 @@ import {
   type ModelEvaluation,
   type ValueFitReport,
   ValueFunction,
+  type ValueSuccessors,
 } from "../models/mod.ts";
 import type { DynamicsModel, TrainHistoryRow } from "../models/types.ts";
 import {
@@ -134,7 +136,6 @@ export class ModelBasedRLAgent {
   readonly valueFunction: ValueFunction | null;
   #valueFit: Pick<ValueConfig, "epochs" | "minSteps" | "batchSize">;
   #valueBackup: ValueConfig["backup"];
-  #objective: AgentConfig["objective"];
   #trainedOnce = false;
 
   /** @throws {RangeError|TypeError} on an invalid configuration. */
@@ -172,7 +173,6 @@ export class ModelBasedRLAgent {
     const { epochs, minSteps, batchSize } = config.value;
     this.#valueFit = { epochs, minSteps, batchSize };
     this.#valueBackup = config.value.backup;
-    this.#objective = objective;
     this.valueFunction = null;
     try {
       this.valueFunction = objective.terminalValue
@@ -284,10 +284,15 @@ export class ModelBasedRLAgent {
     const start = performance.now();
     const history: TrainHistoryRow[] = await this.model.train(this.buffer, this.#train);
     this.#trainedOnce = true;
-    const value = this.valueFunction === null ? null : await this.valueFunction.fit(this.buffer, {
-      ...this.#valueFit,
-      successors: this.#valueBackup === "model" ? this.#successors() : undefined,
-    });
+    let value: ValueFitReport | null = null;
+    if (this.valueFunction !== null) {
+      // One copy of the buffer serves both the fit and its successors (same rows, same order).
+      const data = this.buffer.all();
+      value = await this.valueFunction.fit(data, {
+        ...this.#valueFit,
+        successors: this.#valueBackup === "model" ? this.#successors(data) : undefined,
+      });
+    }
     const last = history.at(-1);
     return {
       epochs: history.length,
@@ -299,15 +304,15 @@ export class ModelBasedRLAgent {
     };
   }
 
-  /** Every action's imagined successor of every stored state, for V's model backups. */
-  #successors() {
+  /** Every action's imagined successor of every state of `data`, for V's model backups. */
+  #successors(data: TransitionBatch): ValueSuccessors {
     const space = this.actionSpace;
     if (space.kind !== "discrete") {
       throw new RangeError('Expected a Discrete action space for value.backup "model"');
     }
-    const { rewardSource, terminationSource } = this.#objective;
+    const { rewardSource, terminationSource } = this.planner.objective;
     const both = rewardSource === "model" && terminationSource === "model";
-    return modelSuccessors(this.model, this.buffer.all(), {
+    return modelSuccessors(this.model, data, {
       numActions: space.n,
       rules: both ? undefined : envRules(this.#envId),
       rewardSource,
