@@ -415,8 +415,10 @@ const PRESET_INPUTS: Readonly<Record<EnvId, MbrlConfigInput>> = {
     // 300 passes (stop 23; `{"value": {"epochs": 300}}` via `--config`). Tuning seeds 10-14,
     // `--max-steps 3200`, evaluations at 1,200 / 2,200 / 3,200: seed 10 -200, -117.5, -109.6
     // (solved at 3,200), 11 -146.3, -114.6, -111.6, 13 -200, -200, -97.8 (solved at 3,200),
-    // 14 -138.1, -116.1, -104.6 (solved at 3,200); with 100 passes 10 and 12 solved by 3,200,
-    // 11, 13 and 14 did not (11: -115.5 at 3,200). Tried, not taken: V [128, 128] with 100
+    // 14 -138.1, -116.1, -104.6 (solved at 3,200), 12 -124.7, then -100.3 (solved at 2,200):
+    // 4 of 5 by 3,200; with 100 passes 10 and 12 (at 1,200) solved by 3,200, 11, 13 and 14
+    // did not (-115.5, -134.4, -142.5 at 3,200; 13 and 14 run in stop 23 with
+    // `{"value": {"epochs": 100}}`). Tried, not taken: V [128, 128] with 100
     // passes (`{"value": {"hiddenSizes": [128, 128]}}`): seed 10 -200 at every evaluation to
     // 3,200, 11 -122.4, -110.9, -166.1, 12 -131.3, -111.2, -126.4 (100 passes: solved at 1,200).
     value: { ...SPARSE_DISCRETE_RECIPE.value, backup: "model", epochs: 300 },
