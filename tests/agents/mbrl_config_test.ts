@@ -33,6 +33,11 @@ Deno.test("every env has a frozen preset that resolves to itself", () => {
   assertEquals(cartPole.planner.selection, "firstActionMean");
   assertEquals(cartPole.model.type, "deterministic");
   assertEquals(cartPole.objective.explorationBonus, 0);
+  // CartPole infers on the dense kernel; the other presets keep tfjs, their results' engine.
+  assertEquals(cartPole.model.inference, "kernel");
+  for (const id of ENV_IDS.filter((id) => id !== "CartPole-v1")) {
+    assertEquals(MBRL_PRESETS[id].model.inference, "tfjs", id);
+  }
   // A 100-step warm-up and a refit every 50 (tuned without shaping), evaluations every 100.
   assertEquals(cartPole.loop.warmupSteps, 100);
   assertEquals(cartPole.loop.retrainEvery, 50);
@@ -63,11 +68,11 @@ Deno.test("every env has a frozen preset that resolves to itself", () => {
   assertEquals(acrobot.eval.every, 500);
   assertEquals(acrobot.eval.firstWave, 3);
   // MountainCar-v0 takes Acrobot-v1's recipe, with a first wave of 6 (six -200s rule out -110)
-  // and V by value iteration on the model, 100 passes a refit.
+  // and V by value iteration on the model, 300 passes a refit.
   const car = MBRL_PRESETS["MountainCar-v0"];
   assertEquals(acrobot.value.optimisticTrace, false);
   assertEquals(acrobot.value.backup, "data");
-  assertEquals([car.value.backup, car.value.epochs], ["model", 100]);
+  assertEquals([car.value.backup, car.value.epochs], ["model", 300]);
   assertEquals(
     {
       ...car,
