@@ -330,7 +330,7 @@ const PRESET_INPUTS: Readonly<Record<EnvId, MbrlConfigInput>> = {
   "CartPole-v1": {
     // The kernel (the model classes' default): the main command's evaluations are most of its
     // wall clock, and the kernel plans them ~1.5x faster (AMD EPYC family 25 model 17, idle:
-    // 11.0 and 12.9 s against 16.2-18.9 s on tfjs). Seeds 0-4 at `--max-steps 500` solve at
+    // 11.0 and 12.9 s against 16.4-18.9 s on tfjs). Seeds 0-4 at `--max-steps 500` solve at
     // the same steps with the same final means on either engine (300, 300, 200, 200, 400),
     // and the committed CartPole-v1 comparison was re-made on the kernel.
     model: { inference: "kernel" },
@@ -408,8 +408,8 @@ const PRESET_INPUTS: Readonly<Record<EnvId, MbrlConfigInput>> = {
     // plain trace: -200, -153.4, -123.7), seed 11 -144.8, -114.1, -115.5 (plain -128.1,
     // -126.7), seed 12 solved at 1,200 (-106.5). With 20 passes (the default) seed 10 was at
     // -200, -200, -179.5. Report seeds 0-4 with 100 passes (stop 20): 4,200, 4,200, 4,200,
-    // 2,200, 5,200 (median 4,200), their misses one evaluation episode's extra swing each: a
-    // probe with the same model and V on the true dynamics missed the same episodes, and one
+    // 2,200, 5,200 (median 4,200), their misses one evaluation episode's extra swing each. A
+    // probe (stop 22, its script not committed) with the same model and V on the true dynamics missed the same episodes, and one
     // with the exact V (grid value iteration) and the same CEM solved them all, so V's
     // accuracy, not the model or the planner's effort, was what was short.
     // 300 passes (stop 23; `{"value": {"epochs": 300}}` via `--config`). Tuning seeds 10-14,
@@ -421,6 +421,8 @@ const PRESET_INPUTS: Readonly<Record<EnvId, MbrlConfigInput>> = {
     // `{"value": {"epochs": 100}}`). Tried, not taken: V [128, 128] with 100
     // passes (`{"value": {"hiddenSizes": [128, 128]}}`): seed 10 -200 at every evaluation to
     // 3,200, 11 -122.4, -110.9, -166.1, 12 -131.3, -111.2, -126.4 (100 passes: solved at 1,200).
+    // Report seeds 0-4 with 300 passes (README): 3,200, 4,200, 5,200, 2,200, 9,200 (median
+    // 4,200, as with 100).
     value: { ...SPARSE_DISCRETE_RECIPE.value, backup: "model", epochs: 300 },
     // 200-step episodes, 20,000-step budget: an evaluation every 1,000 steps is 20 in all. A
     // first wave of 6: five -200s still allow a mean of -110, six do not.
