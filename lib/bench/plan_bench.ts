@@ -3,7 +3,8 @@
  * shooting, 1,000 sequences, horizon 10, a [256,256] probabilistic model; the model class's
  * default inference, the dense kernel, and once more on tfjs inference), CEM and MPPI at the
  * same size, and the training default (random shooting over action indices, 500 x H15,
- * [64,64] deterministic, on tfjs inference as the presets), each with 0, 1 and 2 planning
+ * [64,64] deterministic, on tfjs inference; CartPole-v1's preset infers on the kernel, as the
+ * lockstep case's second row does), each with 0, 1 and 2 planning
  * workers (1, 2 and 3 threads); the lockstep evaluation step (10 episodes planned in one
  * call) on both engines; the raw GFLOP/s of tfjs's matMul and of the dense kernel; numpy's
  * one-thread time for the design-default step (when a `python3` with numpy is on PATH) and
