@@ -4,11 +4,11 @@
  * default inference, the dense kernel, and once more on tfjs inference), CEM and MPPI at the
  * same size, and the training default (random shooting over action indices, 500 x H15,
  * [64,64] deterministic, on tfjs inference; CartPole-v1's preset infers on the kernel, as the
- * lockstep case's second row does), each with 0, 1 and 2 planning
- * workers (1, 2 and 3 threads); the lockstep evaluation step (10 episodes planned in one
- * call) on both engines; the raw GFLOP/s of tfjs's matMul and of the dense kernel; numpy's
- * one-thread time for the design-default step (when a `python3` with numpy is on PATH) and
- * our ratio to it; and a breakdown of where a design-default step's time goes.
+ * lockstep case's second row does), each with 0, 1 and 2 planning workers (1, 2 and 3
+ * threads); the lockstep evaluation step (10 episodes planned in one call) on both engines;
+ * the raw GFLOP/s of tfjs's matMul and of the dense kernel; numpy's one-thread time for the
+ * design-default step (when a `python3` with numpy is on PATH) and our ratio to it; and a
+ * breakdown of where a design-default step's time goes.
  *
  * The machine may be shared, so every figure is measured in `--rounds` interleaved rounds
  * (numpy, then each worker count, in turn) and reported as the median with the range; compare
