@@ -6,8 +6,10 @@
  * [64,64] deterministic, on tfjs inference; CartPole-v1's preset infers on the kernel, as the
  * lockstep case's second row does), each with 0, 1 and 2 planning workers (1, 2 and 3
  * threads); the lockstep evaluation step (10 episodes planned in one call) on both engines;
- * the raw GFLOP/s of tfjs's matMul and of the dense kernel; numpy's one-thread time for the
- * design-default step (when a `python3` with numpy is on PATH) and our ratio to it; and a
+ * the raw GFLOP/s of tfjs's matMul and of the dense kernel, and the ceiling both work under
+ * (one wasm thread's f32x4 multiply-add peak, `simd_peak.ts`); numpy's one-thread time for the
+ * design-default step and its BLAS matMul rate (when a `python3` with numpy is on PATH) and our
+ * ratio to it; and a
  * breakdown of where a design-default step's time goes.
  *
  * The machine may be shared, so every figure is measured in `--rounds` interleaved rounds
@@ -27,6 +29,7 @@ import { ReplayBuffer } from "../buffer/mod.ts";
 import { CartPoleEnv } from "../envs/cart_pole.ts";
 import { createDynamicsModel, type DynamicsModelType, type ModelInference } from "../models/mod.ts";
 import { kernelInstructions, PackedMlp } from "../nn/dense_kernel.ts";
+import { simdPeakGflops } from "./simd_peak.ts";
 import type { DynamicsModel, DynamicsPrediction } from "../models/types.ts";
 import {
   type ActionMode,
@@ -220,8 +223,14 @@ function rawKernelGflops(): number {
   return (2 * 1000 * 256 * 256) / (ms * 1e6);
 }
 
-/** numpy's ms per design-default step in one round, or the reason it could not run. */
-async function numpyRound(steps: number): Promise<number | string> {
+/** What one numpy round measured: ms per design-default step and its BLAS matMul GFLOP/s. */
+interface NumpyRound {
+  ms: number;
+  matmulGflops: number;
+}
+
+/** One numpy round, or the reason it could not run. */
+async function numpyRound(steps: number): Promise<NumpyRound | string> {
   const script = new URL("./numpy_plan_ref.py", import.meta.url).pathname;
   try {
     const out = await new Deno.Command("python3", {
@@ -235,10 +244,15 @@ async function numpyRound(steps: number): Promise<number | string> {
       return `python3 failed (${err})`;
     }
     const json = JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").at(-1)!);
-    return json.msPerStep[0] as number;
+    return { ms: json.msPerStep[0] as number, matmulGflops: json.matmulGflops as number };
   } catch (error) {
     return `no python3 (${(error as Error).message})`;
   }
+}
+
+/** The rounds numpy completed. */
+function numpyRounds(rounds: readonly (NumpyRound | string)[]): NumpyRound[] {
+  return rounds.filter((x): x is NumpyRound => typeof x !== "string");
 }
 
 /** A free stand-in model returning fixed predictions: what the planner costs without a model. */
@@ -414,7 +428,8 @@ async function main(): Promise<void> {
   );
   const raw: number[] = [];
   const rawKernel: number[] = [];
-  const numpy: (number | string)[] = [];
+  const peak: number[] = [];
+  const numpy: (NumpyRound | string)[] = [];
   const breakdown: Record<string, number>[] = [];
   const split: Record<string, number>[] = [];
   const rows: string[] = [];
@@ -448,6 +463,7 @@ async function main(): Promise<void> {
       if (c === CASES[0]) {
         raw.push(rawMatMulGflops());
         rawKernel.push(rawKernelGflops());
+        peak.push(simdPeakGflops(kernelInstructions()));
         numpy.push(await numpyRound(n));
         const single = planners[Math.max(0, workerCounts.indexOf(0))]!;
         breakdown.push(breakdownRound(model, single, states[0]!, c));
@@ -468,7 +484,7 @@ async function main(): Promise<void> {
     planners.forEach((p, k) => {
       const ms = perRound[k]!;
       const gflops = ms.map((m) => gflop / (m / 1000));
-      const numpyMs = numpy.filter((x): x is number => typeof x === "number");
+      const numpyMs = numpyRounds(numpy).map((x) => x.ms);
       const ratio = (c === CASES[0] || c === CASES[1]) && numpyMs.length === ms.length
         ? spread(ms.map((m, i) => m / numpyMs[i]!), 2)
         : "";
@@ -487,12 +503,21 @@ async function main(): Promise<void> {
       spread(rawKernel)
     } GFLOP/s`,
   );
-  const numpyMs = numpy.filter((x): x is number => typeof x === "number");
   console.log(
-    numpyMs.length > 0
+    `f32x4 multiply-add peak of one wasm thread (${kernelInstructions()}, 12 chains in ` +
+      `registers, no memory): ${spread(peak)} GFLOP/s; the dense kernel reaches ${
+        spread(rawKernel.map((g, i) => (100 * g) / peak[i]!), 0)
+      }% of it (same round)`,
+  );
+  const numpyDone = numpyRounds(numpy);
+  console.log(
+    numpyDone.length > 0
       ? `numpy design-default step, one thread (OPENBLAS_NUM_THREADS=1, OPENBLAS_CORETYPE=${
         Deno.env.get("OPENBLAS_CORETYPE") ?? "unset"
-      }): ${spread(numpyMs)} ms`
+      }): ${spread(numpyDone.map((x) => x.ms))} ms; numpy's matMul on the same ` +
+        `[1000,256]x[256,256]+bias+relu, one thread: ${
+          spread(numpyDone.map((x) => x.matmulGflops))
+        } GFLOP/s`
       : `numpy row skipped: ${numpy[0] ?? "not run"}`,
   );
   console.log(
