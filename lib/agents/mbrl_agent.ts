@@ -185,6 +185,7 @@ export class ModelBasedRLAgent {
           lambda: config.value.lambda,
           initialValue: config.value.initialValue,
           optimisticTrace: config.value.optimisticTrace,
+          members: config.value.members,
           rng: rng.stream("value"),
         })
         : null;
@@ -225,6 +226,7 @@ export class ModelBasedRLAgent {
         initialValue: v.initialValue,
         optimisticTrace: v.optimisticTrace,
         backup: this.#valueBackup,
+        members: v.members,
       },
       envId: this.#envId,
       loop: { bufferCapacity: this.buffer.capacity },

@@ -94,6 +94,11 @@ export interface ValueConfig {
    * `lambda` and `optimisticTrace` are then unused).
    */
   backup: "data" | "model";
+  /**
+   * Networks averaged into V (each its own initial weights, target network and optimiser, all
+   * on the same targets): 1 is a single network; more cost that many times its fit.
+   */
+  members: number;
 }
 
 /** The evaluation schedule (true env returns; no data added, not counted in `envSteps`). */
@@ -213,6 +218,7 @@ export const MBRL_FIELD_DOCS: Readonly<{
     initialValue: "terminal value V: start at zero or at mean(r) / (1 - discount)",
     optimisticTrace: "terminal value V: with lambda, follow a continuation only where it beat V'",
     backup: "terminal value V: targets from the data or by value iteration on the model",
+    members: "terminal value V: networks averaged into V (1 = a single network)",
   }),
   eval: Object.freeze({
     every: "evaluate every N real steps after warm-up",
@@ -271,6 +277,7 @@ const SHARED = {
     initialValue: "zero" as "zero" | "meanReward",
     optimisticTrace: false,
     backup: "data" as "data" | "model",
+    members: 1,
   },
   // A first wave of 2 episodes: a weak CartPole controller is refused after it.
   eval: { every: 100, episodes: 10, earlyStop: true, firstWave: 2 },
@@ -590,7 +597,7 @@ function validate(config: MbrlConfig): void {
     );
   }
   value.hiddenSizes.forEach((w, i) => assertPositiveInt(w, `value.hiddenSizes[${i}]`));
-  for (const key of ["epochs", "minSteps", "batchSize"] as const) {
+  for (const key of ["epochs", "minSteps", "batchSize", "members"] as const) {
     assertPositiveInt(value[key], `value.${key}`);
   }
   if (!(value.learningRate > 0 && Number.isFinite(value.learningRate))) {

@@ -140,7 +140,20 @@ export interface ValueFunctionOptions {
    * network's value of the next state (see the module doc). @default {false}
    */
   optimisticTrace?: boolean;
-  /** Stream of the initial weights (`"init"`) and the minibatch order (`"fit"`). @default {new Rng(0)} */
+  /**
+   * Networks whose mean is V, each with its own initial weights, minibatch order, target
+   * network and optimiser, all regressed on targets from the mean of the target networks:
+   * averaging members whose fitting noise differs (Deep Ensembles, Lakshminarayanan et al.
+   * 2017) leaves less of it in V. (With one shared minibatch order the members' errors were
+   * nearly the same, so averaging removed little: `tests/models/value_function_test.ts`.)
+   * Costs `members` times one network's fit and prediction (`members^2` target passes a step
+   * for TD(0), whose targets are per minibatch). @default {1}
+   */
+  members?: number;
+  /**
+   * Stream of the initial weights (`"init"`) and the minibatch order (`"fit"`); member `k > 0`
+   * draws from `"init k"` and `"fit k"`. @default {new Rng(0)}
+   */
   rng?: Rng;
 }
 
@@ -162,6 +175,8 @@ export interface ValueFunctionSettings {
   lambda: number;
   initialValue: "zero" | "meanReward";
   optimisticTrace: boolean;
+  /** Networks averaged (from the networks held). */
+  members: number;
   /** Seed of the `rng` the function was built from. */
   seed: number;
 }
@@ -239,6 +254,30 @@ interface PreparedSuccessors {
   perRow: number;
 }
 
+/** The mean of the networks' outputs on `x`, `[n, 1]` (one network: its own output). */
+function meanForward(nets: readonly Mlp[], x: tf.Tensor2D): tf.Tensor2D {
+  if (nets.length === 1) return nets[0]!.forward(x);
+  return tf.div(tf.addN(nets.map((net) => net.forward(x))), nets.length) as tf.Tensor2D;
+}
+
+/** {@linkcode meanForward} read back, `[n]`. */
+function tensorOutputs(nets: readonly Mlp[], x: tf.Tensor2D): Float32Array {
+  const out = tf.tidy(() => meanForward(nets, x));
+  const values = out.dataSync() as Float32Array;
+  out.dispose();
+  return values;
+}
+
+/** {@linkcode tensorOutputs} of `n` normalised rows `x` (`[n * d]`). */
+function meanOutputs(nets: readonly Mlp[], x: Float32Array, n: number, d: number): Float32Array {
+  const t = tf.tensor2d(x, [n, d]);
+  try {
+    return tensorOutputs(nets, t);
+  } finally {
+    t.dispose();
+  }
+}
+
 function isSource(data: TransitionBatch | TransitionSource): data is TransitionSource {
   return typeof (data as TransitionSource).all === "function";
 }
@@ -297,9 +336,10 @@ function continuations(batch: TransitionBatch): Uint8Array {
 export class ValueFunction {
   /** Length of a state vector. */
   readonly stateDim: number;
-  #online: Mlp;
-  #target: Mlp;
-  #adam: Adam;
+  /** Member networks (V is their mean), their target networks and optimisers, `[members]`. */
+  #online: Mlp[];
+  #target: Mlp[];
+  #adam: Adam[];
   #discount: number;
   #targetTau: number;
   #valueScale: number | null;
@@ -312,7 +352,8 @@ export class ValueFunction {
   #range: Float32Array;
   /** The return bounds of the last fit's rewards: `[min(0, r_min), max(0, r_max)] / (1 - discount)`. */
   #bounds: [number, number] = [0, 0];
-  #fitRng: Rng;
+  /** Minibatch-order streams, one per member. */
+  #fitRngs: Rng[];
   #seed: number;
   #fitted = false;
   #disposed = false;
@@ -359,32 +400,38 @@ export class ValueFunction {
         `Expected optimisticTrace to be a boolean but found ${String(optimistic)}`,
       );
     }
+    const members = options.members ?? 1;
+    assertPositiveInt(members, "members");
     const rng = options.rng ?? new Rng(0);
     this.stateDim = stateDim;
     this.#discount = discount;
     this.#targetTau = tau;
     this.#valueScale = scale === "auto" ? null : scale;
     this.#seed = rng.seed;
-    this.#online = new Mlp({
-      layerSizes: [stateDim, ...hidden, 1],
-      activation: options.activation ?? "relu",
-      // A zero output layer, as TD-MPC's value heads: V starts at 0 everywhere, not at
-      // +-valueScale noise that the bootstrapped targets would carry for hundreds of steps.
-      outputGain: 0,
-      rng: rng.stream("init"),
-    });
-    this.#target = this.#online.clone();
-    this.#adam = new Adam(this.#online.variables, {
-      learningRate: options.learningRate ?? 1e-3,
-      ...(clipNorm === null ? {} : { clipNorm }),
-    });
+    this.#online = Array.from({ length: members }, (_, k) =>
+      new Mlp({
+        layerSizes: [stateDim, ...hidden, 1],
+        activation: options.activation ?? "relu",
+        // A zero output layer, as TD-MPC's value heads: V starts at 0 everywhere, not at
+        // +-valueScale noise that the bootstrapped targets would carry for hundreds of steps.
+        // (The members still differ: their hidden layers start apart.)
+        outputGain: 0,
+        rng: rng.stream(k === 0 ? "init" : `init ${k}`),
+      }));
+    this.#target = this.#online.map((net) => net.clone());
+    this.#adam = this.#online.map((net) =>
+      new Adam(net.variables, {
+        learningRate: options.learningRate ?? 1e-3,
+        ...(clipNorm === null ? {} : { clipNorm }),
+      })
+    );
     this.#norm = Normalizer.identity(stateDim);
     this.#clip = options.clipToData ?? true;
     if (typeof this.#clip !== "boolean") {
       throw new TypeError(`Expected clipToData to be a boolean but found ${String(this.#clip)}`);
     }
     this.#range = new Float32Array(2 * stateDim);
-    this.#fitRng = rng.stream("fit");
+    this.#fitRngs = this.#online.map((_, k) => rng.stream(k === 0 ? "fit" : `fit ${k}`));
     this.#lambda = lambda;
     this.#initialValue = initial;
     this.#optimisticTrace = optimistic;
@@ -395,17 +442,18 @@ export class ValueFunction {
     this.#assertLive();
     return {
       stateDim: this.stateDim,
-      hiddenSizes: this.#online.layerSizes.slice(1, -1),
-      activation: this.#online.activation,
+      hiddenSizes: this.#online[0]!.layerSizes.slice(1, -1),
+      activation: this.#online[0]!.activation,
       discount: this.#discount,
-      learningRate: this.#adam.learningRate,
+      learningRate: this.#adam[0]!.learningRate,
       targetTau: this.#targetTau,
       valueScale: this.#valueScale,
-      clipNorm: this.#adam.clipNorm ?? null,
+      clipNorm: this.#adam[0]!.clipNorm ?? null,
       clipToData: this.#clip,
       lambda: this.#lambda,
       initialValue: this.#initialValue,
       optimisticTrace: this.#optimisticTrace,
+      members: this.#online.length,
       seed: this.#seed,
     };
   }
@@ -427,8 +475,8 @@ export class ValueFunction {
    * update of the target network. Continues from the current weights. The normaliser is
    * refitted first (see the module doc); `"auto"` fixes `valueScale` on the first call.
    *
-   * Cost: `max(epochs * ceil(rows / batchSize), minSteps)` steps (rounded up to whole passes)
-   * of three [64, 64] passes of `batchSize` rows (target forward, online forward and
+   * Cost: `max(epochs * ceil(rows / batchSize), minSteps)` steps (rounded up to whole passes),
+   * each per member, of three [64, 64] passes of `batchSize` rows (target forward, online forward and
    * backward): 3-5 ms each here, so the defaults take 2-3 s up to 1,600 rows, then grow
    * with the data (20 passes of 10,000 rows: ~3,100 steps).
    *
@@ -496,7 +544,7 @@ export class ValueFunction {
       tf.tensor2d(scaledRewards, [n, 1]),
       tf.tensor2d(alive, [n, 1]),
     ]) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-    const order = Int32Array.from({ length: n }, (_, i) => i);
+    const orders = this.#online.map(() => Int32Array.from({ length: n }, (_, i) => i));
     const history: number[] = [];
     let steps = 0;
     const continues = this.#lambda > 0 && options.successors === undefined
@@ -509,7 +557,7 @@ export class ValueFunction {
         successors = this.#prepareSuccessors(options.successors, n, scale);
       }
       for (let epoch = 1; epoch <= epochs; epoch++) {
-        this.#fitRng.shuffle(order);
+        orders.forEach((order, k) => this.#fitRngs[k]!.shuffle(order));
         if (successors !== null) {
           y?.dispose();
           y = this.#backupTargets(successors);
@@ -519,15 +567,21 @@ export class ValueFunction {
         }
         const sums: tf.Scalar[] = [];
         for (let lo = 0; lo < n; lo += batchSize) {
-          const idx = order.subarray(lo, Math.min(n, lo + batchSize));
-          sums.push(y === null ? this.#step(idx, x, xNext, r, a) : this.#stepTo(idx, x, y));
+          const hi = Math.min(n, lo + batchSize);
+          orders.forEach((order, k) => {
+            const idx = order.subarray(lo, hi);
+            sums.push(
+              y === null ? this.#step(k, idx, x, xNext, r, a) : this.#stepTo(k, idx, x, y!),
+            );
+          });
           steps++;
           // Yield to the event loop now and then so timers and workers are not starved.
           if (steps % 64 === 0) await new Promise((resolve) => setTimeout(resolve, 0));
         }
         const sum = tf.tidy(() => tf.addN(sums).dataSync()[0]!);
         tf.dispose(sums);
-        const loss = (sum / n) * scale * scale;
+        // Mean over rows and members (one member: over rows).
+        const loss = (sum / (n * orders.length)) * scale * scale;
         if (!Number.isFinite(loss)) {
           throw new Error(
             `Value loss became ${loss} at epoch ${epoch} (check the reward scale, ` +
@@ -577,9 +631,7 @@ export class ValueFunction {
     assertFiniteArray(states, "states");
     if (!this.#fitted || n === 0) return new Float32Array(n);
     const x = this.#norm.normalize(this.#clip ? this.#clamped(states) : states);
-    const out = tf.tidy(() => this.#online.forward(tf.tensor2d(x, [n, this.stateDim])));
-    const values = out.dataSync() as Float32Array;
-    out.dispose();
+    const values = meanOutputs(this.#online, x, n, this.stateDim);
     const scale = this.#valueScale!;
     const [low, high] = this.#bounds;
     const result = new Float32Array(n);
@@ -590,14 +642,17 @@ export class ValueFunction {
   /** Frees both networks and the optimiser. Later calls throw. */
   dispose(): void {
     if (this.#disposed) return;
-    this.#online.dispose();
-    this.#target.dispose();
-    this.#adam.dispose();
+    for (const net of [...this.#online, ...this.#target]) net.dispose();
+    for (const adam of this.#adam) adam.dispose();
     this.#disposed = true;
   }
 
-  /** One Adam step on a minibatch and the target update; returns the summed squared TD error. */
+  /**
+   * One Adam step of a member on a minibatch (its targets from the mean of the target
+   * networks) and its target update; returns the summed squared TD error.
+   */
   #step(
+    member: number,
     rows: Int32Array,
     x: tf.Tensor2D,
     xNext: tf.Tensor2D,
@@ -607,36 +662,41 @@ export class ValueFunction {
     return tf.tidy(() => {
       const idx = tf.tensor1d(rows, "int32");
       const xb = tf.gather(x, idx) as tf.Tensor2D;
-      const vNext = this.#target.forward(tf.gather(xNext, idx) as tf.Tensor2D);
+      const vNext = meanForward(this.#target, tf.gather(xNext, idx) as tf.Tensor2D);
       const y = tf.add(
         tf.gather(r, idx),
         tf.mul(tf.mul(tf.gather(alive, idx), vNext), this.#discount),
       );
-      return this.#regress(xb, y as tf.Tensor2D);
+      return this.#regress(member, xb, y as tf.Tensor2D);
     });
   }
 
-  /** One Adam step towards fixed targets `y` and the target update; the summed squared error. */
-  #stepTo(rows: Int32Array, x: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar {
+  /** One Adam step of a member towards fixed targets `y`; the summed squared error. */
+  #stepTo(member: number, rows: Int32Array, x: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar {
     return tf.tidy(() => {
       const idx = tf.tensor1d(rows, "int32");
-      return this.#regress(tf.gather(x, idx) as tf.Tensor2D, tf.gather(y, idx) as tf.Tensor2D);
+      return this.#regress(
+        member,
+        tf.gather(x, idx) as tf.Tensor2D,
+        tf.gather(y, idx) as tf.Tensor2D,
+      );
     });
   }
 
   /**
-   * The shared part of both steps, inside their tidy: one Adam step of the online network on
+   * The shared part of both steps, inside their tidy: one Adam step of a member network on
    * the squared error to targets `y` for inputs `xb` (`[n, 1]` and `[n, d]`), then the Polyak
-   * update of the target network; the summed squared error.
+   * update of its target network; the summed squared error.
    */
-  #regress(xb: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar {
+  #regress(member: number, xb: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar {
     const tau = this.#targetTau;
-    const { output, cache } = this.#online.forwardWithCache(xb);
+    const net = this.#online[member]!;
+    const { output, cache } = net.forwardWithCache(xb);
     const diff = tf.sub(output, y) as tf.Tensor2D;
-    const grads = this.#online.backward(cache, tf.mul(diff, 2 / xb.shape[0]) as tf.Tensor2D);
-    this.#adam.step(grads);
-    const online = this.#online.variables;
-    this.#target.variables.forEach((v, i) => {
+    const grads = net.backward(cache, tf.mul(diff, 2 / xb.shape[0]) as tf.Tensor2D);
+    this.#adam[member]!.step(grads);
+    const online = net.variables;
+    this.#target[member]!.variables.forEach((v, i) => {
       v.assign(
         tau === 1 ? tf.clone(online[i]!) : tf.add(tf.mul(online[i]!, tau), tf.mul(v, 1 - tau)),
       );
@@ -657,9 +717,7 @@ export class ValueFunction {
     alive: Float32Array,
     continues: Uint8Array,
   ): tf.Tensor2D {
-    const out = tf.tidy(() => this.#target.forward(xNext));
-    const vNext = out.dataSync() as Float32Array;
-    out.dispose();
+    const vNext = tensorOutputs(this.#target, xNext);
     const n = rewards.length;
     const lambda = this.#lambda;
     const g = this.#discount;
@@ -721,9 +779,7 @@ export class ValueFunction {
    * successor outside the data must not hand its row an impossible value).
    */
   #backupTargets(successors: PreparedSuccessors): tf.Tensor2D {
-    const out = tf.tidy(() => this.#target.forward(successors.x));
-    const v = out.dataSync() as Float32Array;
-    out.dispose();
+    const v = tensorOutputs(this.#target, successors.x);
     const { rewards, alive, perRow } = successors;
     const n = rewards.length / perRow;
     const g = this.#discount;
@@ -748,7 +804,7 @@ export class ValueFunction {
     let sum = 0;
     for (let i = 0; i < rewards.length; i++) sum += rewards[i]!;
     const start = sum / rewards.length / (1 - this.#discount) / this.#valueScale!;
-    for (const net of [this.#online, this.#target]) {
+    for (const net of [...this.#online, ...this.#target]) {
       const weights = net.getWeights();
       weights[weights.length - 1]!.fill(start);
       net.setWeights(weights);
@@ -783,7 +839,7 @@ export class ValueFunction {
     const old = this.#norm;
     this.#norm = next;
     if (!this.#fitted) return;
-    for (const net of [this.#online, this.#target]) {
+    for (const net of [...this.#online, ...this.#target]) {
       const weights = net.getWeights();
       reexpressInputLayer(weights[0]!, weights[1]!, old, next);
       net.setWeights(weights);

@@ -79,11 +79,17 @@ Deno.test("value function: TD(0) on a deterministic chain converges to discount^
   value.dispose();
 });
 
-Deno.test("value function: a stochastic random walk converges to its dynamic-programming value", async () => {
-  // States 1..5; each step moves left or right with probability 1/2; reaching 6 pays 1, 0 pays
-  // nothing; both end the episode. TD(0) over a fixed sample converges to the value of the
-  // sample's own (certainty-equivalent) MDP, which is near the true one.
-  const discount = 0.9;
+/**
+ * A random walk on states 1..5: each step moves left or right with probability 1/2; reaching 6
+ * pays 1, 0 pays nothing; both end the episode. Returns 2,000 sampled steps and the
+ * dynamic-programming values `[7]` of the true walk and of the sample's own
+ * (certainty-equivalent) MDP, which TD(0) over the fixed sample converges to.
+ */
+function randomWalk(discount: number): {
+  batch: TransitionBatch;
+  exact: Float64Array;
+  sampled: Float64Array;
+} {
   const valueOf = (pRight: (s: number) => number) => {
     const v = new Float64Array(7);
     for (let sweep = 0; sweep < 500; sweep++) {
@@ -106,8 +112,16 @@ Deno.test("value function: a stochastic random walk converges to its dynamic-pro
     if (next > s) rights[s]!++;
     rows.push({ s: [s], a: [0], next: [next], r: next === 6 ? 1 : 0, term: next % 6 === 0 });
   }
-  const exact = valueOf(() => 0.5);
-  const sampled = valueOf((s) => rights[s]! / visits[s]!);
+  return {
+    batch: makeBatch(1, 1, rows),
+    exact: valueOf(() => 0.5),
+    sampled: valueOf((s) => rights[s]! / visits[s]!),
+  };
+}
+
+Deno.test("value function: a stochastic random walk converges to its dynamic-programming value", async () => {
+  const discount = 0.9;
+  const { batch, exact, sampled } = randomWalk(discount);
   const value = new ValueFunction({
     stateDim: 1,
     discount,
@@ -116,13 +130,60 @@ Deno.test("value function: a stochastic random walk converges to its dynamic-pro
     rng: new Rng(1),
   });
   // Full-batch steps: the regression targets carry no minibatch noise.
-  await value.fit(makeBatch(1, 1, rows), { epochs: 200, batchSize: 2000, minSteps: 0 });
+  await value.fit(batch, { epochs: 200, batchSize: 2000, minSteps: 0 });
   const v = value.predict(probe(1, 2, 3, 4, 5), 5);
   for (let s = 1; s <= 5; s++) {
     assertAlmostEquals(v[s - 1]!, sampled[s]!, 0.01, `V(${s}) against the sample's MDP`);
     assertAlmostEquals(v[s - 1]!, exact[s]!, 0.05, `V(${s}) against the true MDP`);
   }
   value.dispose();
+});
+
+Deno.test("value function: members average away minibatch noise that one network keeps", async () => {
+  const discount = 0.9;
+  const { batch, sampled } = randomWalk(discount);
+  // Small minibatches at a large step: each network ends its fit wherever the last noisy
+  // steps left it; the mean of members started and shuffled apart is nearer the fixed point.
+  // (With one shared minibatch order, 5 members and one network were within 10% of each other
+  // on these seeds: their noise was the same noise.)
+  const worstError = async (members: number, seed: number) => {
+    const value = new ValueFunction({
+      stateDim: 1,
+      discount,
+      targetTau: 0.1,
+      learningRate: 1e-2,
+      members,
+      rng: new Rng(seed),
+    });
+    await value.fit(batch, { epochs: 3, batchSize: 8, minSteps: 0 });
+    const v = value.predict(probe(1, 2, 3, 4, 5), 5);
+    value.dispose();
+    return Math.max(...Array.from(v, (x, i) => Math.abs(x - sampled[i + 1]!)));
+  };
+  for (const seed of [1, 2, 3]) {
+    const single = await worstError(1, seed);
+    const ensemble = await worstError(5, seed);
+    assert(ensemble < single, `seed ${seed}: 5 members ${ensemble} against one ${single}`);
+  }
+});
+
+Deno.test("value function: one member is the single network, bit for bit; members differ from it", async () => {
+  const { batch, successors } = corridor();
+  const run = async (members: number | undefined) => {
+    const value = new ValueFunction({
+      stateDim: 1,
+      initialValue: "meanReward",
+      ...(members === undefined ? {} : { members }),
+      rng: new Rng(6),
+    });
+    await value.fit(batch, { epochs: 5, batchSize: 16, minSteps: 0, successors });
+    const v = Array.from(value.predict(probe(0, 1, 2, 3, 4), 5));
+    value.dispose();
+    return v;
+  };
+  const single = await run(undefined);
+  assertEquals(await run(1), single);
+  assertNotEquals(await run(3), single);
 });
 
 Deno.test("value function: the discount sets the value of a cycle, and truncation keeps bootstrapping", async () => {
@@ -179,6 +240,7 @@ Deno.test("value function: predicts zeros before the first fit, and its settings
     lambda: 0,
     initialValue: "zero",
     optimisticTrace: false,
+    members: 1,
     seed: 5,
   });
   const custom = new ValueFunction({
@@ -193,6 +255,7 @@ Deno.test("value function: predicts zeros before the first fit, and its settings
     lambda: 0.9,
     initialValue: "meanReward",
     optimisticTrace: true,
+    members: 3,
   });
   const s = custom.settings;
   assertEquals(
@@ -207,8 +270,9 @@ Deno.test("value function: predicts zeros before the first fit, and its settings
       s.lambda,
       s.initialValue,
       s.optimisticTrace,
+      s.members,
     ],
-    [[16], "tanh", 0.9, 3e-4, 1, 50, 10, 0.9, "meanReward", true],
+    [[16], "tanh", 0.9, 3e-4, 1, 50, 10, 0.9, "meanReward", true, 3],
   );
   value.dispose();
   custom.dispose();
@@ -519,12 +583,31 @@ Deno.test("value function: fit and predict leak no tensors", async () => {
   await backedUp.fit(batch, { epochs: 3, minSteps: 0, successors });
   assertEquals(tf.memory().numTensors, third);
   backedUp.dispose();
+  // Members, for each kind of target: TD(0), lambda-returns, successors.
+  for (const options of [{}, { lambda: 0.8 }] as const) {
+    const ensemble = new ValueFunction({ stateDim: 1, members: 3, ...options, rng: new Rng(0) });
+    await ensemble.fit(chain(), { epochs: 1, minSteps: 0 });
+    const held = tf.memory().numTensors;
+    await ensemble.fit(chain(), { epochs: 2, batchSize: 64, minSteps: 0 });
+    ensemble.predict(probe(0, 1), 2);
+    assertEquals(tf.memory().numTensors, held, JSON.stringify(options));
+    ensemble.dispose();
+    assert(tf.memory().numTensors < held);
+  }
+  const ensemble = new ValueFunction({ stateDim: 1, members: 3, rng: new Rng(0) });
+  await ensemble.fit(batch, { epochs: 1, minSteps: 0, successors });
+  const held = tf.memory().numTensors;
+  await ensemble.fit(batch, { epochs: 2, minSteps: 0, successors });
+  assertEquals(tf.memory().numTensors, held);
+  ensemble.dispose();
 });
 
 Deno.test("value function: refuses bad options and inputs with messages naming them", async () => {
   assertThrows(() => new ValueFunction({ stateDim: 0 }), RangeError, "stateDim");
   assertThrows(() => new ValueFunction({ stateDim: 1, discount: 1 }), RangeError, "discount");
   assertThrows(() => new ValueFunction({ stateDim: 1, targetTau: 0 }), RangeError, "targetTau");
+  assertThrows(() => new ValueFunction({ stateDim: 1, members: 0 }), RangeError, "members");
+  assertThrows(() => new ValueFunction({ stateDim: 1, members: 1.5 }), RangeError, "members");
   assertThrows(
     () => new ValueFunction({ stateDim: 1, hiddenSizes: [8, 0] }),
     RangeError,
