@@ -430,6 +430,12 @@ const PRESET_INPUTS: Readonly<Record<EnvId, MbrlConfigInput>> = {
     // 3,200, 11 -122.4, -110.9, -166.1, 12 -131.3, -111.2, -126.4 (100 passes: solved at 1,200).
     // Report seeds 0-4 with 300 passes (README): 3,200, 4,200, 5,200, 2,200, 9,200 (median
     // 4,200, as with 100).
+    // Tried, not taken (stop 28, tuning seeds 10 and 11, `--max-steps 3200`, evaluations at
+    // 1,200 / 2,200 / 3,200; against 300 passes' -200, -117.5, -109.6 and -146.3, -114.6,
+    // -111.6): V [128, 128] (`{"value": {"hiddenSizes": [128, 128]}}`) -200, -113.1, -114.5
+    // and -127.4 (2,200), solved at 3,200 (-103.0); an average of 5 V networks
+    // (`{"value": {"members": 5}}`, 827-859 s a run against 611-621 for [128, 128], two at a time) -200, -119.4, -118.0 and
+    // -121.4, -114.6, -112.6: neither ahead on both seeds.
     value: { ...SPARSE_DISCRETE_RECIPE.value, backup: "model", epochs: 300 },
     // 200-step episodes, 20,000-step budget: an evaluation every 1,000 steps is 20 in all. A
     // first wave of 6: five -200s still allow a mean of -110, six do not.
