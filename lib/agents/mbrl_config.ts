@@ -475,8 +475,7 @@ const PRESET_INPUTS: Readonly<Record<EnvId, MbrlConfigInput>> = {
     // Tried, not taken (stop 30, tuning seeds, evaluations at 700 / 1,200 real steps; this
     // preset: seed 10 -116.6, -114.4, 11 -500, -199.6, 12 -165.9, -126.5, 13 -386.0, -147.8):
     // `--horizon 30` -167.0, -173.2 and H50 -172.2, -136.9 (seed 10, then -127.8 and -119.3 at
-    // 1,700: the learned model's
-    // errors over longer plans cost more than V's); V [128, 128] -113.3, -141.1 (seed 10);
+    // 1,700: longer plans on the learned model did worse); V [128, 128] -113.3, -141.1 (seed 10);
     // the mean of 5 V networks (`{"value": {"members": 5}}`) -160.4, -107.8, -500, -161.8,
     // -500, -116.1 and -500, -129.8: ahead at 1,200 on all four seeds, behind at 700 on three,
     // and no seed solved by 1,200 (what the comparison's 5x bar needs), so not run on the
