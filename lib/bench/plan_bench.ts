@@ -369,8 +369,8 @@ function breakdownRound(
 /**
  * The main thread's view of `n` split design-default steps of `ms` each, from the pool's
  * timings before and after: evaluator and optimiser work before the split (random numbers,
- * packing) and after it, handing the worker its job, the main thread's own share, and waiting
- * for the worker (the worker's share runs during the main thread's).
+ * packing) and after it, handing the worker its job, the chunks the main thread claimed, and
+ * waiting for the worker (the worker's chunks run during the main thread's).
  */
 function splitRound(
   before: PlanWorkerTimings,
@@ -386,7 +386,7 @@ function splitRound(
     "evaluator + optimiser outside the split (random numbers, packing, selection)": ms - handoff -
       own - wait,
     "handing the worker its share (shared job buffer, wake-up)": handoff,
-    "the main thread's share (half the rows)": own,
+    "the chunks the main thread claimed": own,
     "waiting for the worker's share after that": wait,
   };
 }
@@ -432,6 +432,7 @@ async function main(): Promise<void> {
   const numpy: (NumpyRound | string)[] = [];
   const breakdown: Record<string, number>[] = [];
   const split: Record<string, number>[] = [];
+  const mainShare: number[] = [];
   const rows: string[] = [];
   const cases = quick ? [CASES[0]!, CASES[1]!, CASES[4]!, CASES[5]!, CASES[6]!] : CASES;
   for (const c of cases) {
@@ -476,7 +477,9 @@ async function main(): Promise<void> {
         const ms = (performance.now() - t0) / n;
         perRound[k]!.push(ms);
         if (c === CASES[0] && workerCounts[k] === 1 && before !== undefined) {
-          split.push(splitRound(before, p.workerPool!.timings, n, ms));
+          const after = p.workerPool!.timings;
+          split.push(splitRound(before, after, n, ms));
+          mainShare.push((100 * (after.mainRows - before.mainRows)) / (after.rows - before.rows));
         }
       });
     }
@@ -538,6 +541,11 @@ async function main(): Promise<void> {
       "over rounds):",
     split,
   );
+  if (mainShare.length > 0) {
+    console.log(
+      `(the main thread claimed ${spread(mainShare, 0)}% of the rows; the worker the rest)`,
+    );
+  }
   const end = Deno.loadavg().map((v) => v.toFixed(2)).join(", ");
   console.log(`\nload average at the end: ${end}`);
 }

@@ -1,27 +1,36 @@
 /**
- * The layout of one planning job in shared memory: how the main thread hands a planning
- * worker its share of a rollout ({@linkcode writeJob}) and how the worker reads it back
- * ({@linkcode readJob}), without a message per planning call.
+ * The layout of one planning job in shared memory: how the main thread hands the planning
+ * workers a rollout ({@linkcode writeJob}), how they read it back ({@linkcode readJob}) and
+ * how every thread claims its next chunk of the rows ({@linkcode claimChunk}), without a message
+ * per planning call.
  *
  * Why not `postMessage`: in Deno's `node:worker_threads`, a message that transfers typed
  * arrays took ~3.4 ms to reach an idle worker here (a bare message ~0.4 ms, an
  * `Atomics.notify` seen by `Atomics.waitAsync` ~0.2 ms), and the design-default planning step
  * computes a share for ~20-30 ms, so that handoff alone cost a tenth of the step. The job
- * buffer is a growable `SharedArrayBuffer` each worker receives once; each call writes the
- * share's rows into it (one copy, as slicing did before) and bumps a control word.
+ * buffer is a growable `SharedArrayBuffer` all workers receive once; each call writes the
+ * batch's rows into it (one copy) and bumps a control word.
+ *
+ * Why chunks claimed at run time rather than one fixed share per thread: with fixed halves the
+ * main thread waited ~1.9 ms of a 20.8 ms design-default step for the worker's half (the other
+ * thread is slowed by whatever else runs on the two cores: V8's helper threads, the OS); with
+ * the rows cut into shrinking chunks ({@linkcode chunkBounds}) that each thread claims in turn,
+ * a slowed thread simply takes fewer. Rows do not interact, so who rolls out which chunk does
+ * not change any row's result.
  *
  * Layout: {@linkcode HEADER_WORDS} Int32 words (rows, spec bytes, which optional arrays are
- * present, jobs `K` of the noise), the spec as UTF-8 JSON in a fixed region of
- * {@linkcode SPEC_BYTES}, then the rows' arrays, each starting at a multiple of 8 bytes: start
- * states (f32, `[n * d]`), env actions (f32, `[H * n * envDim]`, step-major), and where present
- * member choices (i32, `[H * n]`) and the noise's seeds (i32, `[K]`) and job starts (i32,
- * `[K + 1]`, relative to the share's first row). The worker draws the noise itself.
+ * present, jobs `K` of the noise, chunks `C`, the next chunk to claim), the spec as UTF-8 JSON
+ * in a fixed region of {@linkcode SPEC_BYTES}, then the arrays, each starting at a multiple of 8
+ * bytes: start states (f32, `[R * d]`), env actions (f32, `[H * R * envDim]`, step-major), and
+ * where present member choices (i32, `[H * R]`) and the noise's seeds (i32, `[K]`) and job
+ * starts (i32, `[K + 1]`), then the chunk bounds (i32, `[C + 1]`). The workers draw the noise
+ * themselves.
  *
- * The control words both sides use to signal jobs are defined here too.
+ * The control words each worker and the pool use to signal jobs are defined here too.
  *
  * @module
  */
-import type { RolloutBatch, RolloutSpec } from "./rollout.ts";
+import { NOISE_BLOCK_ROWS, type RolloutBatch, type RolloutSpec } from "./rollout.ts";
 
 /*
  * The shared control words, CTRL_WORDS per worker at `index * CTRL_WORDS`: the pool writes
@@ -46,7 +55,7 @@ export const STOP = 4;
 export const ERROR_BYTES = 2048;
 
 /** Int32 words of the job header. */
-const HEADER_WORDS = 4;
+const HEADER_WORDS = 6;
 /** Header word: rows `n` of the share. */
 const ROWS = 0;
 /** Header word: bytes of the spec's JSON. */
@@ -55,6 +64,10 @@ const SPEC_LENGTH = 1;
 const FLAGS = 2;
 /** Header word: jobs `K` of the noise seeds. */
 const NOISE_JOBS = 3;
+/** Header word: chunks `C` the rows are cut into. */
+const CHUNKS = 4;
+/** Header word: the next chunk to claim (bumped atomically by every thread). */
+const NEXT_CHUNK = 5;
 /** Bytes reserved for the spec's JSON (a spec is ~300 bytes; shaping adds ~20 per entry). */
 export const SPEC_BYTES = 8192;
 /** Where the arrays start (a multiple of 8). */
@@ -75,8 +88,8 @@ function align8(bytes: number): number {
   return Math.ceil(bytes / 8) * 8;
 }
 
-/** Byte offsets of each array of a share of `n` rows, and the total bytes. */
-function layout(spec: RolloutSpec, n: number, flags: number, jobs: number) {
+/** Byte offsets of each array of a job of `n` rows in `chunks` chunks, and the total bytes. */
+function layout(spec: RolloutSpec, n: number, flags: number, jobs: number, chunks: number) {
   const { stateDim: d, envDim, horizon: H } = spec;
   let at = DATA_OFFSET;
   const take = (bytes: number, present = true): number => {
@@ -89,7 +102,8 @@ function layout(spec: RolloutSpec, n: number, flags: number, jobs: number) {
   const members = take(H * n * 4, (flags & 1) !== 0);
   const seeds = take(jobs * 4, (flags & 2) !== 0);
   const starts = take((jobs + 1) * 4, (flags & 2) !== 0);
-  return { states, actions, members, seeds, starts, bytes: at };
+  const bounds = take((chunks + 1) * 4);
+  return { states, actions, members, seeds, starts, bounds, bytes: at };
 }
 
 /** Which optional arrays `batch` carries, as {@linkcode FLAGS} bits. */
@@ -98,19 +112,64 @@ function flagsOf(batch: RolloutBatch): number {
 }
 
 /**
- * Bytes a job buffer needs for rows `[lo, hi)` of `batch`: compare with
+ * Bytes a job buffer needs for `batch` cut into `chunks` (bounds, `[C + 1]`): compare with
  * {@linkcode JOB_BUFFER_MAX_BYTES} before writing.
  */
-export function jobBytes(spec: RolloutSpec, batch: RolloutBatch, lo: number, hi: number): number {
-  return layout(spec, hi - lo, flagsOf(batch), batch.noise?.seeds.length ?? 0).bytes;
+export function jobBytes(spec: RolloutSpec, batch: RolloutBatch, chunks: Int32Array): number {
+  const jobs = batch.noise?.seeds.length ?? 0;
+  return layout(spec, batch.rows, flagsOf(batch), jobs, chunks.length - 1).bytes;
 }
 
 /**
- * Writes rows `[lo, hi)` of `batch` (start states, each step's actions and members, the noise's
- * seeds with job starts relative to `lo`) and `spec` into `buffer`, growing it as needed.
+ * How the rows `[0, rows)` of a split planning call are cut into chunks that the threads
+ * claim in turn (guided self-scheduling): each chunk takes `1 / (2 * threads)` of the rows
+ * still unclaimed, rounded up to whole noise blocks ({@linkcode NOISE_BLOCK_ROWS}) and at least
+ * `minChunk` rows, so that the first chunks are large (few model calls) and the last ones
+ * small (whoever finishes first takes them). Returns the bounds, `[C + 1]`, from 0 to `rows`.
  *
- * @throws {RangeError} when the share needs more than {@linkcode JOB_BUFFER_MAX_BYTES} or the
- *   spec's JSON more than {@linkcode SPEC_BYTES}.
+ * @throws {RangeError} when `rows` is negative or not an integer, or `threads` or `minChunk`
+ *   is not a positive integer.
+ *
+ * @example
+ * ```ts
+ * Array.from(chunkBounds(1000, 2, 32)); // [0, 256, 448, 608, 736, 832, 896, 928, 960, 992, 1000]
+ * ```
+ */
+export function chunkBounds(rows: number, threads: number, minChunk: number): Int32Array {
+  if (!Number.isInteger(rows) || rows < 0) {
+    throw new RangeError(`Expected rows to be a non-negative integer but found ${rows}`);
+  }
+  for (const [name, v] of [["threads", threads], ["minChunk", minChunk]] as const) {
+    if (!Number.isInteger(v) || v < 1) {
+      throw new RangeError(`Expected ${name} to be a positive integer but found ${v}`);
+    }
+  }
+  const bounds = [0];
+  let at = 0;
+  while (at < rows) {
+    const guided = Math.ceil((rows - at) / (2 * threads) / NOISE_BLOCK_ROWS) * NOISE_BLOCK_ROWS;
+    at = Math.min(rows, at + Math.max(minChunk, guided));
+    bounds.push(at);
+  }
+  return Int32Array.from(bounds);
+}
+
+/**
+ * Claims the next chunk of the job in `buffer` for the calling thread: its index, or
+ * `C` (the chunk count) and above once every chunk is taken. Atomic: each chunk goes to
+ * exactly one thread.
+ */
+export function claimChunk(buffer: SharedArrayBuffer): number {
+  return Atomics.add(new Int32Array(buffer, 0, HEADER_WORDS), NEXT_CHUNK, 1);
+}
+
+/**
+ * Writes `batch` (start states, each step's actions and members, the noise's seeds and job
+ * starts), its chunk bounds `chunks` (from {@linkcode chunkBounds}) and `spec` into `buffer`,
+ * growing it as needed, and resets the chunk claims.
+ *
+ * @throws {RangeError} when the job needs more than {@linkcode JOB_BUFFER_MAX_BYTES}, the
+ *   spec's JSON more than {@linkcode SPEC_BYTES}, or `chunks` does not run from 0 to the rows.
  *
  * @example
  * ```ts
@@ -120,21 +179,24 @@ export function jobBytes(spec: RolloutSpec, batch: RolloutBatch, lo: number, hi:
  * const batch: RolloutBatch = { rows: 2, states: Float32Array.of(5, 6),
  *   actions: Float32Array.of(0, 1, 2, 3) };
  * const buffer = createJobBuffer();
- * writeJob(buffer, spec, batch, 1, 2);
- * readJob(buffer).batch.actions; // Float32Array [1, 3]: row 1's action at each step
+ * writeJob(buffer, spec, batch, Int32Array.of(0, 1, 2));
+ * claimChunk(buffer); // 0
+ * readJob(buffer).chunks; // Int32Array [0, 1, 2]
  * ```
  */
 export function writeJob(
   buffer: SharedArrayBuffer,
   spec: RolloutSpec,
   batch: RolloutBatch,
-  lo: number,
-  hi: number,
+  chunks: Int32Array,
 ): void {
-  const n = hi - lo;
+  const n = batch.rows;
+  if (chunks.length < 1 || chunks[0] !== 0 || chunks[chunks.length - 1] !== n) {
+    throw new RangeError(`Expected chunk bounds from 0 to ${n} but found [${chunks.join(", ")}]`);
+  }
   const flags = flagsOf(batch);
   const jobs = batch.noise?.seeds.length ?? 0;
-  const at = layout(spec, n, flags, jobs);
+  const at = layout(spec, n, flags, jobs, chunks.length - 1);
   if (at.bytes > JOB_BUFFER_MAX_BYTES) {
     throw new RangeError(
       `A planning job of ${n} rows needs ${at.bytes} bytes, more than the ${JOB_BUFFER_MAX_BYTES} a job buffer holds`,
@@ -153,34 +215,36 @@ export function writeJob(
   header[SPEC_LENGTH] = json.length;
   header[FLAGS] = flags;
   header[NOISE_JOBS] = jobs;
+  header[CHUNKS] = chunks.length - 1;
+  header[NEXT_CHUNK] = 0;
   new Uint8Array(buffer, HEADER_WORDS * 4, json.length).set(json);
   const { stateDim: d, envDim, horizon: H } = spec;
-  const R = batch.rows;
-  new Float32Array(buffer, at.states, n * d).set(batch.states.subarray(lo * d, hi * d));
-  // Each step's rows of the share, one after another (the share is a batch of its own).
-  const perStep = (src: Float32Array | Int32Array, dst: typeof src, w: number) => {
-    for (let t = 0; t < H; t++) {
-      dst.set(src.subarray((t * R + lo) * w, (t * R + hi) * w) as never, t * n * w);
-    }
-  };
-  perStep(batch.actions, new Float32Array(buffer, at.actions, H * n * envDim), envDim);
-  if (batch.members) perStep(batch.members, new Int32Array(buffer, at.members, H * n), 1);
+  new Float32Array(buffer, at.states, n * d).set(batch.states.subarray(0, n * d));
+  new Float32Array(buffer, at.actions, H * n * envDim).set(
+    batch.actions.subarray(0, H * n * envDim),
+  );
+  if (batch.members) {
+    new Int32Array(buffer, at.members, H * n).set(batch.members.subarray(0, H * n));
+  }
   if (batch.noise) {
     new Int32Array(buffer, at.seeds, jobs).set(batch.noise.seeds);
-    const starts = new Int32Array(buffer, at.starts, jobs + 1);
-    for (let k = 0; k <= jobs; k++) starts[k] = batch.noise.starts[k]! - lo;
+    new Int32Array(buffer, at.starts, jobs + 1).set(batch.noise.starts);
   }
+  new Int32Array(buffer, at.bounds, chunks.length).set(chunks);
 }
 
 /**
- * The spec and the share written by {@linkcode writeJob}, as views into `buffer` (valid until
- * the next job is written).
+ * The spec, the batch and the chunk bounds written by {@linkcode writeJob}, as views into
+ * `buffer` (valid until the next job is written).
  */
-export function readJob(buffer: SharedArrayBuffer): { spec: RolloutSpec; batch: RolloutBatch } {
+export function readJob(
+  buffer: SharedArrayBuffer,
+): { spec: RolloutSpec; batch: RolloutBatch; chunks: Int32Array } {
   const header = new Int32Array(buffer, 0, HEADER_WORDS);
   const n = header[ROWS]!;
   const flags = header[FLAGS]!;
   const jobs = header[NOISE_JOBS]!;
+  const chunkCount = header[CHUNKS]!;
   // TextDecoder refuses views of shared memory: copy the few spec bytes out first.
   const bytes = new Uint8Array(buffer, HEADER_WORDS * 4, header[SPEC_LENGTH]!).slice();
   const parsed = JSON.parse(new TextDecoder().decode(bytes)) as
@@ -191,7 +255,7 @@ export function readJob(buffer: SharedArrayBuffer): { spec: RolloutSpec; batch: 
     shaping: parsed.shaping === null ? null : Float32Array.from(parsed.shaping),
   };
   const { stateDim: d, envDim, horizon: H } = spec;
-  const at = layout(spec, n, flags, jobs);
+  const at = layout(spec, n, flags, jobs, chunkCount);
   const batch: RolloutBatch = {
     rows: n,
     states: new Float32Array(buffer, at.states, n * d),
@@ -204,5 +268,5 @@ export function readJob(buffer: SharedArrayBuffer): { spec: RolloutSpec; batch: 
       starts: new Int32Array(buffer, at.starts, jobs + 1),
     };
   }
-  return { spec, batch };
+  return { spec, batch, chunks: new Int32Array(buffer, at.bounds, chunkCount + 1) };
 }

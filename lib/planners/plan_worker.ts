@@ -1,9 +1,10 @@
 /**
  * The planning worker's script (started by {@linkcode PlanWorkerPool}): it loads the model
  * the pool saved, then waits (`Atomics.waitAsync`, so that load messages still arrive) for the
- * pool to bump its job word, reads its rows from the shared job buffer ({@linkcode readJob}),
- * rolls them out with {@linkcode rolloutTotals} and writes their objectives into the shared
- * result buffer, signalling through the shared control words. Not meant to be imported.
+ * pool to bump its job word, reads the batch from the shared job buffer ({@linkcode readJob}),
+ * claims chunks of its rows ({@linkcode claimChunk}) until none is left, rolling each out with
+ * {@linkcode rolloutTotals} into the shared result buffer, and reports the job done through the
+ * shared control words. Not meant to be imported.
  *
  * @module
  */
@@ -13,6 +14,7 @@ import { envMetadata } from "../envs/registry.ts";
 import type { EnvRules } from "../envs/types.ts";
 import { type BaseDynamicsModel, loadDynamicsModel } from "../models/mod.ts";
 import {
+  claimChunk,
   CTRL_WORDS,
   DONE,
   ERROR_BYTES,
@@ -44,14 +46,19 @@ function runJob(
   let status = 0;
   try {
     if (model === undefined) throw new Error("no model loaded");
-    const { spec, batch } = readJob(shared.job);
-    const out = new Float64Array(result, 0, batch.rows * rolloutStride(spec));
-    rolloutTotals(model, rules, spec, batch, {
-      lo: 0,
-      hi: batch.rows,
-      out,
-      onBlockStep: () => Atomics.add(ctrl, base + HEARTBEAT, 1),
-    });
+    const { spec, batch, chunks } = readJob(shared.job);
+    const stride = rolloutStride(spec);
+    const out = new Float64Array(result, 0, batch.rows * stride);
+    for (let k = claimChunk(shared.job); k < chunks.length - 1; k = claimChunk(shared.job)) {
+      const lo = chunks[k]!;
+      const hi = chunks[k + 1]!;
+      rolloutTotals(model, rules, spec, batch, {
+        lo,
+        hi,
+        out: out.subarray(lo * stride, hi * stride),
+        onBlockStep: () => Atomics.add(ctrl, base + HEARTBEAT, 1),
+      });
+    }
   } catch (error) {
     status = 1;
     const text = new TextEncoder().encode(String((error as Error).message ?? error));

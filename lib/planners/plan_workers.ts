@@ -5,17 +5,19 @@
  *
  * The wasm backend computes on one thread per process, so threads are the only way to use a
  * second core. Planning calls are synchronous (`getAction` returns an action), so the main
- * thread cannot wait for a reply message. Each worker received, once, a growable shared job
- * buffer and a shared result buffer; per call the main thread writes the worker's rows (start
- * states, env actions, member choices and the seeds of the Gaussian noise: {@linkcode writeJob})
- * into its job buffer, bumps the worker's job word and notifies it (the worker waits with
- * `Atomics.waitAsync`, so its event loop still takes weight loads), computes its own share,
- * then waits with `Atomics.wait` until each worker has written its row objectives into its
- * result buffer. No message per call: a `postMessage` that transferred the rows took ~3.4 ms
- * to reach the worker here. Member choices are drawn on the main thread before the split and
- * each row draws its noise from its own block stream (`RolloutNoise`), so any thread drawing
- * it gets the same values; rows do not interact, so the result is the same for any worker
- * count.
+ * thread cannot wait for a reply message. The workers received, once, a growable shared job
+ * buffer and a shared result buffer; per call the main thread writes the batch (start states,
+ * env actions, member choices, the seeds of the Gaussian noise and the chunk bounds:
+ * {@linkcode writeJob}) into the job buffer, bumps each worker's job word and notifies it (a
+ * worker waits with `Atomics.waitAsync`, so its event loop still takes weight loads). Then
+ * every thread, the main one included, claims chunks of rows ({@linkcode chunkBounds},
+ * {@linkcode claimChunk}) until none is left, rolling each out into the result buffer; the
+ * main thread then waits with `Atomics.wait` until each worker has finished. No message per
+ * call: a `postMessage` that transferred the rows took ~3.4 ms to reach the worker here.
+ * Member choices are drawn on the main thread before the split and each row draws its noise
+ * from its own block stream (`RolloutNoise`), so any thread drawing it gets the same values;
+ * rows do not interact, so the result is the same for any worker count and any claiming
+ * order.
  *
  * Weights are copied by `model.save` into a temporary folder and `loadDynamicsModel` in each
  * worker ({@linkcode PlanWorkerPool.sync}, once per refit). The threads are
@@ -32,6 +34,8 @@ import type { EnvId, EnvRules } from "../envs/types.ts";
 import type { BaseDynamicsModel } from "../models/mod.ts";
 import type { RolloutRunner } from "./trajectory_evaluator.ts";
 import {
+  chunkBounds,
+  claimChunk,
   createJobBuffer,
   CTRL_WORDS,
   DONE,
@@ -44,7 +48,13 @@ import {
   STOP,
   writeJob,
 } from "./plan_job.ts";
-import { type RolloutBatch, type RolloutSpec, rolloutStride, rolloutTotals } from "./rollout.ts";
+import {
+  NOISE_BLOCK_ROWS,
+  type RolloutBatch,
+  type RolloutSpec,
+  rolloutStride,
+  rolloutTotals,
+} from "./rollout.ts";
 
 /** Dense-layer FLOPs per thread and model call below which splitting does not pay here. */
 const MIN_FLOPS_PER_THREAD = 4e6;
@@ -66,9 +76,12 @@ export type PlanWorkerRequest =
     control: SharedArrayBuffer;
     error: SharedArrayBuffer;
     index: number;
-    /** The worker's growable job buffer ({@linkcode writeJob}'s layout). */
+    /** The pool's growable job buffer ({@linkcode writeJob}'s layout), shared by all workers. */
     job: SharedArrayBuffer;
-    /** The worker's growable result buffer: its rows' objectives, `rolloutStride` per row. */
+    /**
+     * The pool's growable result buffer: every row's objective, `rolloutStride` per row, each
+     * written by the thread that claimed its chunk.
+     */
     result: SharedArrayBuffer;
   }
   | { kind: "load"; path: string; envId: EnvId; version: number };
@@ -108,16 +121,18 @@ export interface PlanWorkerPoolOptions {
 export interface PlanWorkerTimings {
   /** Writing the workers' job buffers and waking them. */
   handoffMs: number;
-  /** Rolling out the main thread's own share. */
+  /** Rolling out the chunks the main thread claimed. */
   mainShareMs: number;
-  /** Waiting for the workers after that, and gathering their results. */
+  /** Waiting for the workers after that, and gathering the results. */
   waitMs: number;
+  /** Rows the main thread rolled out. */
+  mainRows: number;
+  /** Rows of all split calls. */
+  rows: number;
 }
 
 interface Slot {
   worker: Worker;
-  job: SharedArrayBuffer;
-  result: SharedArrayBuffer;
   alive: boolean;
 }
 
@@ -146,8 +161,16 @@ export class PlanWorkerPool implements RolloutRunner {
   #errors: Uint8Array;
   #stallMs: number;
   #minRows: number;
+  #job = createJobBuffer();
+  #result = new SharedArrayBuffer(8, { maxByteLength: JOB_BUFFER_MAX_BYTES });
   #seq = 0;
-  #timings: PlanWorkerTimings = { handoffMs: 0, mainShareMs: 0, waitMs: 0 };
+  #timings: PlanWorkerTimings = {
+    handoffMs: 0,
+    mainShareMs: 0,
+    waitMs: 0,
+    mainRows: 0,
+    rows: 0,
+  };
   #version: number | null = null;
   #dir: string | null = null;
   #failure: string | null = null;
@@ -182,12 +205,7 @@ export class PlanWorkerPool implements RolloutRunner {
     for (let index = 0; index < workers; index++) {
       const worker = new Worker(new URL("./plan_worker.ts", import.meta.url));
       worker.unref();
-      const slot: Slot = {
-        worker,
-        job: createJobBuffer(),
-        result: new SharedArrayBuffer(8, { maxByteLength: JOB_BUFFER_MAX_BYTES }),
-        alive: true,
-      };
+      const slot: Slot = { worker, alive: true };
       worker.on("error", (error: Error) => {
         this.#failure ??= `Planning worker ${index} crashed: ${error.message}`;
       });
@@ -200,8 +218,8 @@ export class PlanWorkerPool implements RolloutRunner {
           control,
           error: errors,
           index,
-          job: slot.job,
-          result: slot.result,
+          job: this.#job,
+          result: this.#result,
         } satisfies PlanWorkerRequest,
       );
       this.#slots.push(slot);
@@ -259,63 +277,83 @@ export class PlanWorkerPool implements RolloutRunner {
   }
 
   /**
-   * Splits the rows into `size + 1` contiguous shares, hands one to each worker, rolls out
-   * the first on this thread and waits for the others. A share too large for a job buffer
-   * ({@linkcode JOB_BUFFER_MAX_BYTES}) is not split: the whole batch runs on this thread.
+   * Writes the batch into the shared job buffer, wakes the workers, claims and rolls out
+   * chunks of rows on this thread until none is left ({@linkcode chunkBounds}: shrinking
+   * chunks, so that a thread slowed by anything else on the machine takes fewer; on tfjs
+   * inference one equal share per thread) and waits for the workers. A batch too large for the job or result buffer
+   * ({@linkcode JOB_BUFFER_MAX_BYTES}) is not split: it runs on this thread.
    *
    * @throws {Error} when a worker failed, crashed or stalled, or the pool is disposed.
    */
   run(spec: RolloutSpec, batch: RolloutBatch, out: Float64Array): void {
     this.#assertUsable();
-    const threads = this.#slots.length + 1;
     const R = batch.rows;
-    // Numbers per row in `out` and the result buffers (the objective, or more: rolloutStride).
+    // Numbers per row in `out` and the result buffer (the objective, or more: rolloutStride).
     const stride = rolloutStride(spec);
-    const bounds = Array.from({ length: threads + 1 }, (_, k) => Math.round((k * R) / threads));
-    const share = (w: number) => ({ lo: bounds[w + 1]!, hi: bounds[w + 2]! });
-    const fits = this.#slots.every((_, w) => {
-      const { lo, hi } = share(w);
-      return jobBytes(spec, batch, lo, hi) <= JOB_BUFFER_MAX_BYTES &&
-        (hi - lo) * stride * 8 <= JOB_BUFFER_MAX_BYTES;
-    });
-    if (!fits) {
+    const threads = this.#slots.length + 1;
+    // On tfjs inference every model call costs ~10 tfjs ops of fixed dispatch, so more, smaller
+    // chunks made its split steps slower (design default 29 -> 32 ms, lockstep 9 -> 13 ms):
+    // there each thread claims one equal share, as before the chunks.
+    const chunks = this.#model.config.inference === "tfjs"
+      ? chunkBounds(R, threads, Math.max(1, Math.ceil(R / threads)))
+      : chunkBounds(R, threads, this.#minChunk());
+    if (
+      jobBytes(spec, batch, chunks) > JOB_BUFFER_MAX_BYTES ||
+      R * stride * 8 > JOB_BUFFER_MAX_BYTES
+    ) {
       rolloutTotals(this.#model, this.#rules, spec, batch, { lo: 0, hi: R, out });
       return;
     }
     const seq = ++this.#seq;
     const t0 = performance.now();
-    this.#slots.forEach((slot, w) => {
-      const { lo, hi } = share(w);
-      writeJob(slot.job, spec, batch, lo, hi);
-      const resultBytes = Math.max(8, (hi - lo) * stride * 8);
-      if (slot.result.byteLength < resultBytes) slot.result.grow(resultBytes);
+    writeJob(this.#job, spec, batch, chunks);
+    if (this.#result.byteLength < R * stride * 8) this.#result.grow(R * stride * 8);
+    const result = new Float64Array(this.#result, 0, R * stride);
+    this.#slots.forEach((_, w) => {
       Atomics.store(this.#control, w * CTRL_WORDS + JOB, seq);
       Atomics.notify(this.#control, w * CTRL_WORDS + JOB);
     });
     const t1 = performance.now();
-    // Wait for the workers even when this thread's share throws: the next call rewrites their
-    // job buffers, which must not happen while they still read them.
+    // Wait for the workers even when this thread's chunk throws: the next call rewrites the
+    // job buffer, which must not happen while they still read it.
     let failure: { error: unknown } | undefined;
+    let mainRows = 0;
     try {
-      rolloutTotals(this.#model, this.#rules, spec, batch, {
-        lo: 0,
-        hi: bounds[1]!,
-        out: out.subarray(0, bounds[1]! * stride),
-      });
+      for (let k = claimChunk(this.#job); k < chunks.length - 1; k = claimChunk(this.#job)) {
+        const lo = chunks[k]!;
+        const hi = chunks[k + 1]!;
+        rolloutTotals(this.#model, this.#rules, spec, batch, {
+          lo,
+          hi,
+          out: result.subarray(lo * stride, hi * stride),
+        });
+        mainRows += hi - lo;
+      }
     } catch (error) {
       failure = { error };
     }
     const t2 = performance.now();
-    this.#slots.forEach((slot, w) => {
-      this.#await(w, seq);
-      const { lo, hi } = share(w);
-      out.set(new Float64Array(slot.result, 0, (hi - lo) * stride), lo * stride);
-    });
+    this.#slots.forEach((_, w) => this.#await(w, seq));
+    out.set(result);
     const t3 = performance.now();
     this.#timings.handoffMs += t1 - t0;
     this.#timings.mainShareMs += t2 - t1;
     this.#timings.waitMs += t3 - t2;
+    this.#timings.mainRows += mainRows;
+    this.#timings.rows += R;
     if (failure !== undefined) throw failure.error;
+  }
+
+  /**
+   * The smallest chunk: half the rows a thread needs for splitting to pay
+   * ({@linkcode PlanWorkerPoolOptions.minRowsPerThread}), in whole noise blocks, so that a
+   * chunk's fixed cost per model call stays small against its work.
+   */
+  #minChunk(): number {
+    return Math.max(
+      NOISE_BLOCK_ROWS,
+      Math.ceil(this.#minRows / 2 / NOISE_BLOCK_ROWS) * NOISE_BLOCK_ROWS,
+    );
   }
 
   /**

@@ -130,8 +130,11 @@ for (const inference of ["kernel", "tfjs"] as const) {
     assertEquals(tf.memory().numTensors, before);
     assertEquals(p.workersInUse, 1);
     assertEquals(p.workerPool!.runs, 2001); // every step was split
-    const { handoffMs, mainShareMs, waitMs } = p.workerPool!.timings;
+    const { handoffMs, mainShareMs, waitMs, mainRows, rows } = p.workerPool!.timings;
     assert(handoffMs > 0 && mainShareMs > 0 && waitMs >= 0, JSON.stringify(p.workerPool!.timings));
+    // Which thread claims which chunk is a race; every row was rolled out by one of them.
+    assertEquals(rows, 2001 * 150);
+    assert(mainRows >= 0 && mainRows <= rows, `main thread rows ${mainRows}`);
     assertEquals(p.workerPool!.liveWorkers, 1);
     p.dispose();
     assertEquals(p.workerPool!.liveWorkers, 0);
@@ -168,14 +171,16 @@ Deno.test("a job that throws in a worker fails the planning call with the worker
     terminationSource: "env",
     call: "predict",
   };
+  // Two chunks of 32 rows: the main thread stops claiming after its chunk throws, so the
+  // worker claims the other one and fails too; the worker's failure is the one reported.
   const batch: RolloutBatch = {
-    rows: 4,
-    states: new Float32Array(12),
-    actions: new Float32Array(8),
+    rows: 64,
+    states: new Float32Array(64 * 3),
+    actions: new Float32Array(2 * 64),
   };
-  const error = assertThrows(() => pool.run(spec, batch, new Float64Array(4)), Error);
+  const error = assertThrows(() => pool.run(spec, batch, new Float64Array(64)), Error);
   assert(/Planning worker 0 failed: ./.test(error.message), error.message);
-  assertThrows(() => pool.run(spec, batch, new Float64Array(4)), Error, "Planning worker 0");
+  assertThrows(() => pool.run(spec, batch, new Float64Array(64)), Error, "Planning worker 0");
   pool.dispose();
   model.dispose();
 });

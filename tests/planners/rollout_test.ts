@@ -63,15 +63,13 @@ Deno.test("deterministic rollouts predict each distinct action prefix once, with
     rolloutTotals(model, cartPoleRules, SPEC, b, { lo: 0, hi: 64, out: merged });
     assert(rows() < 64 * SPEC.horizon / 2, `merged rows ${rows()}`);
     // Each row alone: nothing to merge.
+    // Through the job buffer, as a planning worker reads the batch.
     const job = createJobBuffer();
+    writeJob(job, SPEC, b, Int32Array.of(0, 64));
+    const shared = readJob(job).batch;
     for (let r = 0; r < 64; r++) {
       const alone = new Float64Array(1);
-      writeJob(job, SPEC, b, r, r + 1);
-      rolloutTotals(inner, cartPoleRules, SPEC, readJob(job).batch, {
-        lo: 0,
-        hi: 1,
-        out: alone,
-      });
+      rolloutTotals(inner, cartPoleRules, SPEC, shared, { lo: r, hi: r + 1, out: alone });
       assertEquals(alone[0], merged[r], `row ${r}`);
     }
     inner.dispose();
@@ -93,15 +91,15 @@ Deno.test("sample rollouts draw each row's noise from its job's block stream, th
   const whole = new Float64Array(R);
   rolloutTotals(model, cartPoleRules, spec, { ...b, noise }, { lo: 0, hi: R, out: whole });
   const job = createJobBuffer();
-  for (const [lo, hi] of [[0, 17], [17, 45], [45, 50], [50, 80]]) {
-    writeJob(job, spec, { ...b, noise }, lo!, hi!);
-    const part = new Float64Array(hi! - lo!);
-    rolloutTotals(model, cartPoleRules, spec, readJob(job).batch, {
-      lo: 0,
-      hi: hi! - lo!,
-      out: part,
-    });
-    assertEquals(Array.from(part), Array.from(whole.subarray(lo!, hi!)), `rows ${lo}-${hi}`);
+  const bounds = Int32Array.of(0, 17, 45, 50, R);
+  writeJob(job, spec, { ...b, noise }, bounds);
+  const shared = readJob(job).batch;
+  for (let k = 0; k + 1 < bounds.length; k++) {
+    const lo = bounds[k]!;
+    const hi = bounds[k + 1]!;
+    const part = new Float64Array(hi - lo);
+    rolloutTotals(model, cartPoleRules, spec, shared, { lo, hi, out: part });
+    assertEquals(Array.from(part), Array.from(whole.subarray(lo, hi)), `rows ${lo}-${hi}`);
   }
   // Another seed for the second job changes its rows only.
   const other = new Float64Array(R);
