@@ -280,7 +280,8 @@ export class PlanWorkerPool implements RolloutRunner {
    * Writes the batch into the shared job buffer, wakes the workers, claims and rolls out
    * chunks of rows on this thread until none is left ({@linkcode chunkBounds}: shrinking
    * chunks, so that a thread slowed by anything else on the machine takes fewer; on tfjs
-   * inference one equal share per thread) and waits for the workers. A batch too large for the job or result buffer
+   * inference and for mean rollouts one equal share per thread) and waits for the workers. A
+   * batch too large for the job or result buffer
    * ({@linkcode JOB_BUFFER_MAX_BYTES}) is not split: it runs on this thread.
    *
    * @throws {Error} when a worker failed, crashed or stalled, or the pool is disposed.
@@ -291,10 +292,13 @@ export class PlanWorkerPool implements RolloutRunner {
     // Numbers per row in `out` and the result buffer (the objective, or more: rolloutStride).
     const stride = rolloutStride(spec);
     const threads = this.#slots.length + 1;
-    // On tfjs inference every model call costs ~10 tfjs ops of fixed dispatch, so more, smaller
-    // chunks made its split steps slower (design default 29 -> 32 ms, lockstep 9 -> 13 ms):
-    // there each thread claims one equal share, as before the chunks.
-    const chunks = this.#model.config.inference === "tfjs"
+    // Two cases keep one equal share per thread, as before the chunks. On tfjs inference every
+    // model call costs ~10 tfjs ops of fixed dispatch, so more, smaller chunks made split steps
+    // slower (design default 29 -> 32 ms, lockstep 9 -> 13 ms). Mean ("predict") rollouts
+    // predict each shared action prefix once per chunk, so chunks cut those merges apart (the
+    // CartPole main command: 8.8 -> 10.0 s).
+    const equal = this.#model.config.inference === "tfjs" || spec.call === "predict";
+    const chunks = equal
       ? chunkBounds(R, threads, Math.max(1, Math.ceil(R / threads)))
       : chunkBounds(R, threads, this.#minChunk());
     if (
