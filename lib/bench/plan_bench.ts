@@ -385,9 +385,9 @@ function splitRound(
     "whole step (RandomShootingMPC.getAction, 1 worker)": ms,
     "evaluator + optimiser outside the split (random numbers, packing, selection)": ms - handoff -
       own - wait,
-    "handing the worker its share (shared job buffer, wake-up)": handoff,
+    "handing the worker the job (shared job buffer, wake-up)": handoff,
     "the chunks the main thread claimed": own,
-    "waiting for the worker's share after that": wait,
+    "waiting for the worker's chunks after that": wait,
   };
 }
 

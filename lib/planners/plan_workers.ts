@@ -1,7 +1,7 @@
 /**
  * Planning on several cores: a pool of Deno Workers ({@linkcode ./plan_worker.ts}), each
- * holding its own copy of the dynamics model, that roll out shares of a planning step's rows
- * while the main thread rolls out the first share.
+ * holding its own copy of the dynamics model, that roll out chunks of a planning step's rows
+ * beside the main thread.
  *
  * The wasm backend computes on one thread per process, so threads are the only way to use a
  * second core. Planning calls are synchronous (`getAction` returns an action), so the main
