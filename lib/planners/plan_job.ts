@@ -12,8 +12,9 @@
  * batch's rows into it (one copy) and bumps a control word.
  *
  * Why chunks claimed at run time rather than one fixed share per thread: with fixed halves the
- * main thread waited ~1.9 ms of a 20.8 ms design-default step for the worker's half (the other
- * thread is slowed by whatever else runs on the two cores: V8's helper threads, the OS); with
+ * main thread waited ~1.9 ms of a 20.8 ms design-default step for the worker's half (measured
+ * here: the worker runs ~10% slower per row with both threads busy, and is now and then held up
+ * for ~10 ms); with
  * the rows cut into shrinking chunks ({@linkcode chunkBounds}) that each thread claims in turn,
  * a slowed thread simply takes fewer. Rows do not interact, so who rolls out which chunk does
  * not change any row's result.
@@ -56,7 +57,7 @@ export const ERROR_BYTES = 2048;
 
 /** Int32 words of the job header. */
 const HEADER_WORDS = 6;
-/** Header word: rows `n` of the share. */
+/** Header word: rows `R` of the batch. */
 const ROWS = 0;
 /** Header word: bytes of the spec's JSON. */
 const SPEC_LENGTH = 1;

@@ -161,6 +161,12 @@ export class PlanWorkerPool implements RolloutRunner {
   #errors: Uint8Array;
   #stallMs: number;
   #minRows: number;
+  /**
+   * The smallest chunk: half the rows a thread needs for splitting to pay
+   * ({@linkcode PlanWorkerPoolOptions.minRowsPerThread}), in whole noise blocks, so that a
+   * chunk's fixed cost per model call stays small against its work.
+   */
+  #minChunk: number;
   #job = createJobBuffer();
   #result = new SharedArrayBuffer(8, { maxByteLength: JOB_BUFFER_MAX_BYTES });
   #seq = 0;
@@ -197,6 +203,10 @@ export class PlanWorkerPool implements RolloutRunner {
     this.#rules = envMetadata(envId).rules;
     this.#stallMs = stallTimeoutMs;
     this.#minRows = minRowsPerThread;
+    this.#minChunk = Math.max(
+      NOISE_BLOCK_ROWS,
+      Math.ceil(minRowsPerThread / 2 / NOISE_BLOCK_ROWS) * NOISE_BLOCK_ROWS,
+    );
     const control = new SharedArrayBuffer(workers * CTRL_WORDS * 4);
     const errors = new SharedArrayBuffer(workers * ERROR_BYTES);
     this.#control = new Int32Array(control);
@@ -300,7 +310,7 @@ export class PlanWorkerPool implements RolloutRunner {
     const equal = this.#model.config.inference === "tfjs" || spec.call === "predict";
     const chunks = equal
       ? chunkBounds(R, threads, Math.max(1, Math.ceil(R / threads)))
-      : chunkBounds(R, threads, this.#minChunk());
+      : chunkBounds(R, threads, this.#minChunk);
     if (
       jobBytes(spec, batch, chunks) > JOB_BUFFER_MAX_BYTES ||
       R * stride * 8 > JOB_BUFFER_MAX_BYTES
@@ -346,18 +356,6 @@ export class PlanWorkerPool implements RolloutRunner {
     this.#timings.mainRows += mainRows;
     this.#timings.rows += R;
     if (failure !== undefined) throw failure.error;
-  }
-
-  /**
-   * The smallest chunk: half the rows a thread needs for splitting to pay
-   * ({@linkcode PlanWorkerPoolOptions.minRowsPerThread}), in whole noise blocks, so that a
-   * chunk's fixed cost per model call stays small against its work.
-   */
-  #minChunk(): number {
-    return Math.max(
-      NOISE_BLOCK_ROWS,
-      Math.ceil(this.#minRows / 2 / NOISE_BLOCK_ROWS) * NOISE_BLOCK_ROWS,
-    );
   }
 
   /**
